@@ -1,0 +1,263 @@
+/*
+ * lorapar.h — the whole C ABI of the lorapar tensor core.
+ *
+ * Rules of the boundary (read these before adding a function):
+ *  - Plain C types only. Nothing C++ crosses. Every function returns an lp_status (0 = LP_OK).
+ *  - On failure a thread-local message is available from lp_last_error() until the next failing
+ *    call on the same thread. Successful calls do not clear it.
+ *  - A "device" is an int32: LP_DEVICE_CPU (-1) or a CUDA ordinal (0, 1, ...).
+ *  - Every op takes a stream; the op runs on the stream's device and all its buffers must live
+ *    there. CPU streams execute synchronously. CUDA ops are asynchronous on their stream unless
+ *    the function says it synchronizes.
+ *  - Matrices are row-major. Shapes are given in comments as [rows×cols].
+ *  - Dtypes: LP_F32 and LP_BF16 (bf16 storage, fp32 accumulation). Masks are LP_U8 (0 = inactive,
+ *    anything else = active).
+ *  - Host pointer arrays (the "many tensors in one launch" ops) live in host memory; the pointers
+ *    they hold live on the stream's device.
+ */
+#ifndef LORAPAR_H
+#define LORAPAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define LP_API __declspec(dllexport)
+#else
+#define LP_API __attribute__((visibility("default")))
+#endif
+
+#define LP_ABI_VERSION 1
+
+typedef int32_t lp_status;
+enum {
+    LP_OK = 0,
+    LP_ERR_INVALID_ARGUMENT = 1, /* a null pointer, a negative size, a bad enum, a device mismatch */
+    LP_ERR_OUT_OF_MEMORY = 2,    /* host or device allocation failed; message says asked/free    */
+    LP_ERR_CUDA = 3,             /* a CUDA runtime error; message names the call and the error     */
+    LP_ERR_CUBLAS = 4,           /* a cuBLAS / cuBLASLt error                                      */
+    LP_ERR_UNSUPPORTED = 5,      /* dtype / mode combination not implemented on this backend       */
+    LP_ERR_NO_DEVICE = 6,        /* CUDA asked for but not built in, no driver, or bad ordinal     */
+    LP_ERR_INTERNAL = 7          /* a bug: an invariant of the library itself failed               */
+};
+
+typedef int32_t lp_dtype;
+enum { LP_F32 = 0, LP_BF16 = 1, LP_U8 = 2, LP_I32 = 3, LP_I64 = 4 };
+
+#define LP_DEVICE_CPU (-1)
+
+typedef int32_t lp_copy_kind;
+enum { LP_COPY_H2H = 0, LP_COPY_H2D = 1, LP_COPY_D2H = 2, LP_COPY_D2D = 3 };
+
+typedef int32_t lp_mask_mode;
+enum {
+    LP_MASK_GRADIENT = 0, /* forward and dX use all of A and B; only dA, dB are masked (the method) */
+    LP_MASK_FORWARD = 1   /* inactive elements contribute nothing anywhere: truly sparse adapters   */
+};
+
+typedef struct lp_stream_s *lp_stream;
+typedef struct lp_event_s *lp_event;
+
+/* ---------------------------------------------------------------- library, errors, devices */
+
+LP_API int32_t lp_abi_version(void);
+/* Static description of the build: backends compiled in, CUDA archs, compiler. Never NULL. */
+LP_API const char *lp_build_info(void);
+/* Last error message of this thread ("" when none). Never NULL. */
+LP_API const char *lp_last_error(void);
+/* Number of CUDA devices usable (0 if CUDA is not built in or no driver is present). */
+LP_API lp_status lp_cuda_device_count(int32_t *out_count);
+/* Free and total bytes of a device. CPU: physical memory available / total. */
+LP_API lp_status lp_mem_info(int32_t device, size_t *out_free, size_t *out_total);
+/* Human-readable device name into buf (NUL-terminated, truncated to buf_len). */
+LP_API lp_status lp_device_name(int32_t device, char *buf, size_t buf_len);
+
+/* ---------------------------------------------------------------- streams and events */
+
+LP_API lp_status lp_stream_create(int32_t device, lp_stream *out_stream);
+LP_API lp_status lp_stream_destroy(lp_stream stream); /* synchronizes first; frees its workspaces */
+LP_API lp_status lp_stream_synchronize(lp_stream stream);
+LP_API lp_status lp_stream_device(lp_stream stream, int32_t *out_device);
+LP_API lp_status lp_event_create(int32_t device, lp_event *out_event);
+LP_API lp_status lp_event_destroy(lp_event event);
+LP_API lp_status lp_event_record(lp_event event, lp_stream stream);
+LP_API lp_status lp_event_synchronize(lp_event event);
+LP_API lp_status lp_stream_wait_event(lp_stream stream, lp_event event);
+/* Milliseconds between two recorded events (both complete). */
+LP_API lp_status lp_event_elapsed_ms(lp_event start, lp_event end, float *out_ms);
+
+/* ---------------------------------------------------------------- memory */
+
+/* Device memory (CPU: 64-byte aligned host memory). bytes == 0 gives a valid unique pointer. */
+LP_API lp_status lp_malloc(int32_t device, size_t bytes, void **out_ptr);
+LP_API lp_status lp_free(int32_t device, void *ptr); /* NULL is a no-op */
+/* Page-locked host memory for fast async transfers (plain aligned memory when CUDA is absent). */
+LP_API lp_status lp_host_alloc_pinned(size_t bytes, void **out_ptr);
+LP_API lp_status lp_host_free_pinned(void *ptr);
+/* Copy bytes on the stream. H2D/D2H/D2D need a CUDA stream; H2H works on any stream. */
+LP_API lp_status lp_memcpy(lp_stream stream, void *dst, const void *src, size_t bytes, lp_copy_kind kind);
+/* dst[0..n) = value, converted to dtype (u8: value must be 0..255; i32/i64: integral). */
+LP_API lp_status lp_fill(lp_stream stream, void *dst, lp_dtype dtype, int64_t n, double value);
+/* dst[i] = (dst_dtype) src[i], for f32 <-> bf16 (round to nearest even) and same-dtype copies. */
+LP_API lp_status lp_convert(lp_stream stream, const void *src, lp_dtype src_dtype, void *dst, lp_dtype dst_dtype, int64_t n);
+
+/* ---------------------------------------------------------------- GEMM */
+
+/*
+ * C = alpha · op(A) · op(B) + beta · C, for each of `batch` problems (strides in elements).
+ * op(A) is [m×k]: trans_a = 0 → A stored [m×k] (lda ≥ k); trans_a = 1 → A stored [k×m] (lda ≥ m).
+ * op(B) is [k×n]: trans_b = 0 → B stored [k×n] (ldb ≥ n); trans_b = 1 → B stored [n×k] (ldb ≥ k).
+ * C stored [m×n] (ldc ≥ n). ab_dtype ∈ {F32, BF16}; c_dtype ∈ {F32, ab_dtype}. fp32 accumulation.
+ * beta == 0 means C is not read (it may hold NaN). k == 0 gives C = beta·C.
+ * CPU: our own cache-blocked OpenMP kernel. CUDA: cuBLASLt.
+ */
+LP_API lp_status lp_gemm(lp_stream stream, int32_t trans_a, int32_t trans_b,
+                         int64_t m, int64_t n, int64_t k, float alpha,
+                         const void *a, int64_t lda, int64_t stride_a,
+                         const void *b, int64_t ldb, int64_t stride_b,
+                         float beta, void *c, int64_t ldc, int64_t stride_c,
+                         int64_t batch, lp_dtype ab_dtype, lp_dtype c_dtype);
+
+/* ---------------------------------------------------------------- masked LoRA matmul */
+
+/*
+ * Forward of the LoRA path of one linear layer (x, a, b, u, y all of `dtype`, contiguous):
+ *   u  = x · (a ⊙ ma)ᵀ                          u  [m×r]  (kept for the backward)
+ *   y += scale · u · (b ⊙ mb)ᵀ                   y  [m×n]  (onto the base GEMM's output)
+ * x [m×k], a [r×k], b [n×r]; masks [r×k] / [n×r] u8, either may be NULL (= all active).
+ * In LP_MASK_GRADIENT mode the masks are ignored here (forward uses all of A and B).
+ * r may be 0 (y unchanged, u untouched).
+ */
+LP_API lp_status lp_lora_forward(lp_stream stream, lp_dtype dtype,
+                                 int64_t m, int64_t k, int64_t n, int64_t r, float scale,
+                                 const void *x, const void *a, const uint8_t *mask_a,
+                                 const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,
+                                 void *u, void *y);
+
+/*
+ * Base linear layer plus LoRA path in one call: y = x · wᵀ (+ beta·y) + scale · (x·(a⊙ma)ᵀ)·(b⊙mb)ᵀ.
+ * w [n×k] of `dtype`. u [m×r] as in lp_lora_forward. The CUDA backend may fuse the two.
+ */
+LP_API lp_status lp_lora_linear_forward(lp_stream stream, lp_dtype dtype,
+                                        int64_t m, int64_t k, int64_t n, int64_t r, float scale,
+                                        const void *x, const void *w, float beta,
+                                        const void *a, const uint8_t *mask_a,
+                                        const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,
+                                        void *u, void *y);
+
+/*
+ * Backward of the LoRA path. With A' = a⊙ma, B' = b⊙mb in LP_MASK_FORWARD mode and A' = a,
+ * B' = b in LP_MASK_GRADIENT mode:
+ *   g   = dy · B'                         g  [m×r] (scratch of `dtype`, caller-provided)
+ *   dx += scale · g · A'                  dx [m×k] of `dtype`; NULL skips it
+ *   da  = scale · (gᵀ · x) ⊙ ma   (+ da)  da [r×k] f32; NULL skips it
+ *   db  = scale · (dyᵀ · u) ⊙ mb  (+ db)  db [n×r] f32; NULL skips it
+ * accumulate != 0 adds onto da / db (gradient accumulation), else overwrites them.
+ * Masked entries of da / db are exactly 0 after the call (when accumulating: unchanged if they were 0).
+ */
+LP_API lp_status lp_lora_backward(lp_stream stream, lp_dtype dtype,
+                                  int64_t m, int64_t k, int64_t n, int64_t r, float scale,
+                                  const void *x, const void *a, const uint8_t *mask_a,
+                                  const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,
+                                  const void *u, const void *dy, void *g,
+                                  void *dx, float *da, float *db, int32_t accumulate);
+
+/* x[i] = 0 where mask[i] == 0 (x of dtype F32 or BF16, n elements). */
+LP_API lp_status lp_mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n);
+
+/* ---------------------------------------------------------------- Taylor importance */
+
+/*
+ * For each of `count` tensors t (any count: one launch covers many tensors), over its sizes[t]
+ * elements, with p = grads[t][i] · params[t][i]:
+ *   s1[t][i] += p        s2[t][i] += p²          (f32 accumulators)
+ * grads of grad_dtype, params of param_dtype (F32 or BF16 each).
+ */
+LP_API lp_status lp_importance_accumulate(lp_stream stream, int32_t count, const int64_t *sizes,
+                                          const void *const *grads, lp_dtype grad_dtype,
+                                          const void *const *params, lp_dtype param_dtype,
+                                          float *const *s1, float *const *s2);
+
+/* importance[t][i] = | s1[t][i] − ½·s2[t][i] | / num_samples   (f32; may alias s1). */
+LP_API lp_status lp_importance_finalize(lp_stream stream, int32_t count, const int64_t *sizes,
+                                        const float *const *s1, const float *const *s2,
+                                        float *const *importance, int64_t num_samples);
+
+/*
+ * out_norm[0] = sqrt(Σ_t Σ_i x[t][i]²) over all tensors, written on the stream's device (a device
+ * pointer on CUDA). Deterministic: the same inputs give the same bits on the same backend.
+ * dtype F32 or BF16. Used for the importance L2 norm and for gradient clipping.
+ */
+LP_API lp_status lp_global_norm(lp_stream stream, int32_t count, const int64_t *sizes,
+                                const void *const *x, lp_dtype dtype, float *out_norm);
+
+/* ---------------------------------------------------------------- masked AdamW */
+
+/*
+ * One AdamW step over `count` fp32 parameter tensors, touching only active elements:
+ *   for i with masks[t] == NULL or masks[t][i] != 0:
+ *     g  = grads[t][i] · clip                   clip = min(1, max_grad_norm / (grad_norm[0] + 1e-6))
+ *                                               when grad_norm != NULL and max_grad_norm > 0, else 1
+ *     m  = beta1·m + (1−beta1)·g
+ *     v  = beta2·v + (1−beta2)·g²
+ *     p  = p − lr·( (m / (1−beta1^step)) / (sqrt(v / (1−beta2^step)) + eps) + weight_decay·p )
+ *     param_copies[t][i] = (copy_dtype) p       when param_copies != NULL and param_copies[t] != NULL
+ *   masked elements: p, m, v and the copy are not written at all (bit-identical).
+ * grads are fp32; grad_norm is a device pointer (one float) on the stream's device or NULL.
+ * step ≥ 1 (bias correction).
+ */
+LP_API lp_status lp_adamw_masked(lp_stream stream, int32_t count, const int64_t *sizes,
+                                 float *const *params, const float *const *grads,
+                                 float *const *exp_avg, float *const *exp_avg_sq,
+                                 const uint8_t *const *masks,
+                                 void *const *param_copies, lp_dtype copy_dtype,
+                                 float lr, float beta1, float beta2, float eps, float weight_decay,
+                                 int64_t step, const float *grad_norm, float max_grad_norm);
+
+/* ---------------------------------------------------------------- partition selection */
+
+/*
+ * Top-mass selection. importance [n] f32, finite and ≥ 0 (else LP_ERR_INVALID_ARGUMENT).
+ * Order: importance descending, index ascending among equal values.
+ * Exact arithmetic, identical on every backend: with max = f·2^em (frexp, f ∈ [0.5, 1); em = 0
+ * when max == 0) and en = ⌈log2 n⌉, s = 62 − em − en; each value is quantised to the integer
+ * q_i = ⌊v_i · 2^s⌋ (exact in double), Q = Σ q_i < 2^62 (exact in uint64), T = ⌈theta · Q⌉ computed
+ * exactly (theta's binary value times Q in 128-bit integers). The selection is the shortest prefix
+ * of the order whose Σ q reaches T: the element that crosses the threshold is included; theta = 0
+ * (or Q = 0) selects nothing. theta ∈ [0, 1]. mask_out[i] = 1 if selected, else 0.
+ * Synchronizes the stream; *out_count (host) = number selected.
+ */
+LP_API lp_status lp_select_top_mass(lp_stream stream, const float *importance, int64_t n, double theta,
+                                    uint8_t *mask_out, int64_t *out_count);
+
+/*
+ * Top-k among candidates: from the i with candidates[i] != 0 (candidates NULL = all), select the
+ * k first in the order (values descending, index ascending). k > #candidates selects them all.
+ * values [n] f32 finite. mask_out [n] u8 ← 1 / 0. Synchronizes; *out_count = number selected.
+ */
+LP_API lp_status lp_select_top_k(lp_stream stream, const float *values, const uint8_t *candidates, int64_t n,
+                                 int64_t k, uint8_t *mask_out, int64_t *out_count);
+
+/*
+ * LoRA-PAR partition from two selected sets (u8 [n] each) and the two importance vectors:
+ *   s1only = set1 \ set2, s2only = set2 \ set1, shared = set1 ∩ set2
+ *   stage1 = s1only ∪ top ⌊alpha·|shared|⌋ of shared ranked by imp1
+ *   stage2 = s2only ∪ top ⌊beta ·|shared|⌋ of shared ranked by imp2
+ * region_out [n] u8 (may be NULL): 0 none, 1 s1-only, 2 s2-only, 3 shared.
+ * out_counts (host, 5 values): |s1only|, |s2only|, |shared|, |stage1|, |stage2|. Synchronizes.
+ * alpha, beta ∈ [0, 1].
+ */
+LP_API lp_status lp_partition_masks(lp_stream stream, int64_t n,
+                                    const uint8_t *set1, const uint8_t *set2,
+                                    const float *imp1, const float *imp2, double alpha, double beta,
+                                    uint8_t *stage1_mask, uint8_t *stage2_mask, uint8_t *region_out,
+                                    int64_t *out_counts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LORAPAR_H */
