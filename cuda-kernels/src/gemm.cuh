@@ -1,0 +1,36 @@
+/*
+ * gemm.cuh — the internal GEMM entry of the CUDA backend, for ops built on GEMMs (lora_masked.cu).
+ * lp_cuda_gemm_run is implemented with cuBLASLt in cublas/gemm_cublaslt.cu; lp_cuda_scale_matrix (the
+ * k == 0 case, C = beta·C) in src/gemm_scale.cu.
+ */
+#ifndef LORAPAR_CUDA_GEMM_CUH
+#define LORAPAR_CUDA_GEMM_CUH
+
+#include "cuda_common.cuh"
+
+/* C = alpha · op(A) · op(B) + beta · C, row-major, exactly as lp_gemm in lorapar.h. */
+struct lp_gemm_args {
+    int32_t trans_a, trans_b;
+    int64_t m, n, k;
+    float alpha;
+    const void *a; /* op(A) [m×k]: trans_a = 0 → A stored [m×k] (lda ≥ k), else [k×m] (lda ≥ m) */
+    int64_t lda, stride_a;
+    const void *b; /* op(B) [k×n]: trans_b = 0 → B stored [k×n] (ldb ≥ n), else [n×k] (ldb ≥ k) */
+    int64_t ldb, stride_b;
+    float beta;
+    void *c; /* C [m×n] (ldc ≥ n); not read when beta == 0 */
+    int64_t ldc, stride_c;
+    int64_t batch;
+    lp_dtype ab_dtype; /* F32 or BF16 */
+    lp_dtype c_dtype;  /* F32 or ab_dtype */
+};
+
+/* Runs the GEMM on the stream (the stream's device must already be current). Arguments valid. */
+lp_status lp_cuda_gemm_run(lp_stream stream, const lp_gemm_args *args);
+
+/* C = beta · C for `batch` matrices C [rows×cols] (row stride ldc, batch stride stride_c, elements of
+ * dtype F32 or BF16). beta == 0 writes zeros without reading C; beta == 1 does nothing. */
+lp_status lp_cuda_scale_matrix(lp_stream stream, void *c, lp_dtype dtype, int64_t rows, int64_t cols, int64_t ldc,
+                               int64_t stride_c, int64_t batch, float beta);
+
+#endif /* LORAPAR_CUDA_GEMM_CUH */

@@ -1,0 +1,72 @@
+/*
+ * multi_tensor.cuh — one launch over many tensors (importance.cu, adamw_masked.cu).
+ *
+ * The host copies the caller's pointer arrays into a kernel-parameter table of up to CAP tensors
+ * (≤ 4 KB of kernel parameters), one launch per table. Each tensor is cut into groups of G
+ * consecutive elements; group_start is the prefix sum of the group counts, so the tensors form one
+ * virtual concatenation of groups that a persistent grid-stride loop walks. The table is passed as a
+ * __grid_constant__ parameter, so indexing it with a runtime tensor number reads the parameter space
+ * instead of copying the table into local memory.
+ */
+#ifndef LORAPAR_CUDA_MULTI_TENSOR_CUH
+#define LORAPAR_CUDA_MULTI_TENSOR_CUH
+
+#include "cuda_common.cuh"
+
+template <int NPTR, int CAP, int G> struct lp_tensor_table {
+    static constexpr int ptr_count = NPTR;
+    static constexpr int capacity = CAP;
+    static constexpr int group = G;
+    void *ptr[NPTR][CAP];       /* ptr[array][tensor]: NULL where the caller gave none */
+    int64_t size[CAP];          /* elements of each tensor */
+    int64_t group_start[CAP + 1]; /* group_start[t] = Σ_{s<t} ⌈size[s] / G⌉; [count] = total groups */
+    int32_t count;              /* tensors in this table, ≤ CAP */
+};
+
+/* Calls f(t, first, len) for every group of the table owned by this thread: tensor t, elements
+ * [first, first + len) with 1 ≤ len ≤ G (len < G only for a tensor's last group). */
+template <class Table, class F> static __device__ __forceinline__ void lp_for_each_group(const Table &table, F &&f) {
+    const int64_t total = table.group_start[table.count];
+    int t = 0;
+    for (int64_t grp = lp_thread_index(); grp < total; grp += lp_grid_stride()) {
+        while (grp >= table.group_start[t + 1]) t++; /* groups grow, so t only moves forward */
+        const int64_t first = (grp - table.group_start[t]) * Table::group;
+        const int64_t left = table.size[t] - first;
+        f(t, first, left < Table::group ? (int)left : Table::group);
+    }
+}
+
+/*
+ * Host side: for tensors [0, count) in tables of Table::capacity, fills a table from `arrays`
+ * (Table::ptr_count host arrays of device pointers; a NULL array gives NULL pointers) and calls
+ * launch(table, table_index) → lp_status. Stops at the first failure.
+ */
+template <class Table, class Launch>
+static lp_status lp_for_each_table(int32_t count, const int64_t *sizes, const void *const *const *arrays,
+                                   Launch &&launch) {
+    static_assert(sizeof(Table) <= 4000, "kernel parameters must stay under 4 KB");
+    int32_t table_index = 0;
+    for (int32_t first = 0; first < count; first += Table::capacity, table_index++) {
+        Table table;
+        memset(&table, 0, sizeof table);
+        table.count = count - first < Table::capacity ? count - first : Table::capacity;
+        int64_t groups = 0;
+        for (int32_t t = 0; t < table.count; t++) {
+            for (int p = 0; p < Table::ptr_count; p++)
+                table.ptr[p][t] = arrays[p] != NULL ? const_cast<void *>(arrays[p][first + t]) : NULL;
+            table.size[t] = sizes[first + t];
+            table.group_start[t] = groups;
+            groups += (sizes[first + t] + Table::group - 1) / Table::group;
+        }
+        table.group_start[table.count] = groups;
+        LP_CHECK(launch(table, table_index));
+    }
+    return LP_OK;
+}
+
+/* Total groups of a table (host). */
+template <class Table> static inline int64_t lp_table_groups(const Table &table) {
+    return table.group_start[table.count];
+}
+
+#endif /* LORAPAR_CUDA_MULTI_TENSOR_CUH */

@@ -1,0 +1,217 @@
+package dev.lorapar.core;
+
+import java.util.List;
+
+/**
+ * The tensor-core operations. Every method first validates in Java — the stream is open, every tensor is
+ * open ({@link IllegalStateException} otherwise) and on the stream's device, dtypes and shapes — and throws
+ * {@link IllegalArgumentException} naming the argument, its shape and the expected one (e.g.
+ * {@code "loraForward: a has shape [3, 7], expected [r=3, k=5] (from x [m=4, k=5])"}); a null argument
+ * that is not marked nullable throws {@link NullPointerException} naming it. Errors found by the native
+ * library throw {@link LoraparException}.
+ *
+ * <p>On a CPU stream each op has completed when the method returns; on a CUDA stream it is queued
+ * (asynchronous) unless documented as synchronizing. Matrices are row-major; shapes are written
+ * {@code [rows×cols]}.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /**
+     * AdamW hyper-parameters.
+     *
+     * @param lr          learning rate, ≥ 0
+     * @param beta1       first-moment decay, in [0, 1)
+     * @param beta2       second-moment decay, in [0, 1)
+     * @param eps         denominator term, &gt; 0
+     * @param weightDecay decoupled weight decay, ≥ 0
+     */
+    public record AdamW(float lr, float beta1, float beta2, float eps, float weightDecay) {
+        /** @throws IllegalArgumentException for a value outside its range (or non-finite) */
+        public AdamW {
+            requireRange("lr", lr, lr >= 0 && Float.isFinite(lr), ">= 0");
+            requireRange("beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+            requireRange("beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+            requireRange("eps", eps, eps > 0 && Float.isFinite(eps), "> 0");
+            requireRange("weightDecay", weightDecay, weightDecay >= 0 && Float.isFinite(weightDecay), ">= 0");
+        }
+
+        private static void requireRange(String name, float value, boolean ok, String expected) {
+            if (!ok) {
+                throw new IllegalArgumentException("AdamW: " + name + " = " + value + ", expected a finite value "
+                        + expected);
+            }
+        }
+    }
+
+    /**
+     * Sizes of the sets made by {@link #partitionMasks}.
+     *
+     * @param s1Only |set1 \ set2|
+     * @param s2Only |set2 \ set1|
+     * @param shared |set1 ∩ set2|
+     * @param stage1 |stage1 mask| = s1Only + ⌊alpha·shared⌋
+     * @param stage2 |stage2 mask| = s2Only + ⌊beta·shared⌋
+     */
+    public record PartitionCounts(long s1Only, long s2Only, long shared, long stage1, long stage2) {
+    }
+
+    // ------------------------------------------------------------------ memory
+
+    /**
+     * dst [n] ← src [n], bytes as they are: same dtype and numel, any shapes, any devices. Host-to-host
+     * runs on any stream; a copy touching CUDA memory needs a stream of (one of) the CUDA device(s) involved.
+     * Asynchronous on CUDA streams (synchronize before reading a host dst or reusing a host src).
+     */
+    public static void copy(Stream stream, Tensor src, Tensor dst) {
+        MemoryOps.copy(stream, src, dst);
+    }
+
+    /**
+     * dst [n] ← src [n] converted, on the stream's device: same dtype (a copy), or F32 ⇄ BF16 (round to
+     * nearest even).
+     */
+    public static void convert(Stream stream, Tensor src, Tensor dst) {
+        MemoryOps.convert(stream, src, dst);
+    }
+
+    /**
+     * t[i] = value for every element. F32/BF16 take any value (NaN included); U8 needs an integer in
+     * 0..255, I32/I64 an integer in their range.
+     */
+    public static void fill(Stream stream, Tensor t, double value) {
+        MemoryOps.fill(stream, t, value);
+    }
+
+    // ------------------------------------------------------------------ GEMM
+
+    /**
+     * c = alpha·op(a)·op(b) + beta·c with fp32 accumulation. 2-D: op(a) [m×k] (a stored [m×k], or [k×m] when
+     * transA), op(b) [k×n] (b stored [k×n], or [n×k] when transB), c [m×n]. 3-D: a strided batch, all three
+     * [batch×rows×cols] with equal batch. a and b F32 or BF16 (the same); c F32 or a's dtype. beta = 0 means
+     * c is not read. c must not be a or b.
+     */
+    public static void gemm(Stream stream, boolean transA, boolean transB, float alpha, Tensor a, Tensor b,
+                            float beta, Tensor c) {
+        GemmOp.gemm(stream, transA, transB, alpha, a, b, beta, c);
+    }
+
+    // ------------------------------------------------------------------ masked LoRA
+
+    /**
+     * LoRA forward: u = x·(a⊙maskA)ᵀ [m×r]; y += scale·u·(b⊙maskB)ᵀ [m×n]. In {@link MaskMode#GRADIENT} mode
+     * the masks are ignored here. x [m×k], a [r×k], maskA [r×k] U8 nullable (all active), b [n×r], maskB
+     * [n×r] U8 nullable, u [m×r], y [m×n]; x, a, b, u, y one dtype (F32 or BF16).
+     */
+    public static void loraForward(Stream stream, float scale, Tensor x, Tensor a, Tensor maskA, Tensor b,
+                                   Tensor maskB, MaskMode mode, Tensor u, Tensor y) {
+        LoraOps.forward(stream, scale, x, a, maskA, b, maskB, mode, u, y);
+    }
+
+    /**
+     * Base linear layer plus LoRA path: y = x·wᵀ + beta·y + scale·(x·(a⊙maskA)ᵀ)·(b⊙maskB)ᵀ, with u [m×r] as in
+     * {@link #loraForward}. w [n×k] of x's dtype; other arguments as in {@link #loraForward}.
+     */
+    public static void loraLinearForward(Stream stream, float scale, Tensor x, Tensor w, float beta, Tensor a,
+                                         Tensor maskA, Tensor b, Tensor maskB, MaskMode mode, Tensor u, Tensor y) {
+        LoraOps.linearForward(stream, scale, x, w, beta, a, maskA, b, maskB, mode, u, y);
+    }
+
+    /**
+     * LoRA backward, with A' = a⊙maskA, B' = b⊙maskB in FORWARD mode and A' = a, B' = b in GRADIENT mode:
+     * g = dy·B' [m×r]; dx += scale·g·A' [m×k]; da = scale·(gᵀ·x)⊙maskA [r×k]; db = scale·(dyᵀ·u)⊙maskB [n×r]
+     * (accumulate adds onto da/db instead of overwriting them). dy [m×n] and g [m×r] (scratch) of x's
+     * dtype; dx [m×k] of x's dtype, nullable (skipped); da [r×k] F32 nullable; db [n×r] F32 nullable.
+     */
+    public static void loraBackward(Stream stream, float scale, Tensor x, Tensor a, Tensor maskA, Tensor b,
+                                    Tensor maskB, MaskMode mode, Tensor u, Tensor dy, Tensor g, Tensor dx, Tensor da,
+                                    Tensor db, boolean accumulate) {
+        LoraOps.backward(stream, scale, x, a, maskA, b, maskB, mode, u, dy, g, dx, da, db, accumulate);
+    }
+
+    /** x[i] = 0 where mask[i] == 0; x F32 or BF16 [n], mask U8 with the same numel. */
+    public static void maskApply(Stream stream, Tensor x, Tensor mask) {
+        MemoryOps.maskApply(stream, x, mask);
+    }
+
+    // ------------------------------------------------------------------ Taylor importance
+
+    /**
+     * For each tensor t, with p = grads[t][i]·params[t][i]: s1[t][i] += p, s2[t][i] += p², in one launch.
+     * Equal list sizes, element-wise equal numel; grads all one dtype and params all one dtype (F32 or BF16);
+     * s1, s2 F32.
+     */
+    public static void importanceAccumulate(Stream stream, List<Tensor> grads, List<Tensor> params, List<Tensor> s1,
+                                            List<Tensor> s2) {
+        MultiTensorOps.importanceAccumulate(stream, grads, params, s1, s2);
+    }
+
+    /**
+     * importance[t][i] = |s1[t][i] − ½·s2[t][i]| / numSamples, all F32 with element-wise equal numel
+     * (importance may be the s1 tensors themselves). numSamples ≥ 1.
+     */
+    public static void importanceFinalize(Stream stream, List<Tensor> s1, List<Tensor> s2, List<Tensor> importance,
+                                          long numSamples) {
+        MultiTensorOps.importanceFinalize(stream, s1, s2, importance, numSamples);
+    }
+
+    /**
+     * out[0] = sqrt(Σ_t Σ_i xs[t][i]²), deterministic, written on the stream's device. xs one dtype (F32 or
+     * BF16); out F32 with numel 1.
+     */
+    public static void globalNorm(Stream stream, List<Tensor> xs, Tensor out) {
+        MultiTensorOps.globalNorm(stream, xs, out);
+    }
+
+    // ------------------------------------------------------------------ masked AdamW
+
+    /**
+     * One AdamW step (bias-corrected with {@code step} ≥ 1) over F32 params, grads, expAvg, expAvgSq
+     * (equal list sizes, element-wise equal numel), touching only elements whose mask is non-zero: masked
+     * elements of params, moments and copies stay bit-identical. masks: nullable list (all active), entries
+     * nullable, U8 with the param's numel. copies: nullable list, entries nullable, all one dtype (BF16 or
+     * F32): each updated parameter is also written there. Gradients are scaled by
+     * min(1, maxGradNorm / (gradNorm[0] + 1e-6)) when gradNorm (F32, numel 1, nullable) is given and
+     * maxGradNorm &gt; 0.
+     */
+    public static void adamwMasked(Stream stream, AdamW hp, long step, List<Tensor> params, List<Tensor> grads,
+                                   List<Tensor> expAvg, List<Tensor> expAvgSq, List<Tensor> masks,
+                                   List<Tensor> copies, Tensor gradNorm, float maxGradNorm) {
+        MultiTensorOps.adamwMasked(stream, hp, step, params, grads, expAvg, expAvgSq, masks, copies, gradNorm,
+                maxGradNorm);
+    }
+
+    // ------------------------------------------------------------------ partition selection
+
+    /**
+     * Top-mass selection over importance (F32, any shape, flattened; finite, ≥ 0): the shortest prefix of
+     * the order (value descending, index ascending) whose mass reaches theta ∈ [0, 1] of the total, with the
+     * exact arithmetic of lorapar.h. maskOut (U8, same numel) ← 1 selected / 0 not. Synchronizes the
+     * stream; returns the number selected.
+     */
+    public static long selectTopMass(Stream stream, Tensor importance, double theta, Tensor maskOut) {
+        return SelectionOps.selectTopMass(stream, importance, theta, maskOut);
+    }
+
+    /**
+     * Top-k: among the i with candidates[i] != 0 (candidates U8 nullable = all), the k ≥ 0 first by values
+     * (F32, finite; descending, index ascending). maskOut (U8, same numel) ← 1 / 0. Synchronizes; returns
+     * the number selected (min(k, #candidates)).
+     */
+    public static long selectTopK(Stream stream, Tensor values, Tensor candidates, long k, Tensor maskOut) {
+        return SelectionOps.selectTopK(stream, values, candidates, k, maskOut);
+    }
+
+    /**
+     * LoRA-PAR partition of two selected sets set1, set2 (U8 [n]) with importances imp1, imp2 (F32 [n]):
+     * stage1 ← (set1 \ set2) ∪ top ⌊alpha·|shared|⌋ of the shared by imp1; stage2 ← (set2 \ set1) ∪ top
+     * ⌊beta·|shared|⌋ of the shared by imp2 (stage masks U8 [n]); region (U8 [n], nullable) ← 0 none,
+     * 1 set1-only, 2 set2-only, 3 shared. alpha, beta ∈ [0, 1]. Synchronizes; returns the counts.
+     */
+    public static PartitionCounts partitionMasks(Stream stream, Tensor set1, Tensor set2, Tensor imp1, Tensor imp2,
+                                                 double alpha, double beta, Tensor stage1, Tensor stage2,
+                                                 Tensor region) {
+        return SelectionOps.partitionMasks(stream, set1, set2, imp1, imp2, alpha, beta, stage1, stage2, region);
+    }
+}

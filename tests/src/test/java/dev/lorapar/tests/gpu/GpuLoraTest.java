@@ -1,0 +1,58 @@
+package dev.lorapar.tests.gpu;
+
+import dev.lorapar.core.DType;
+import dev.lorapar.core.Device;
+import dev.lorapar.core.MaskMode;
+import dev.lorapar.tests.cases.LoraCase;
+import dev.lorapar.tests.support.Backends;
+import dev.lorapar.tests.support.Numerics;
+import dev.lorapar.tests.support.Rng;
+import dev.lorapar.tests.support.Rng.MaskKind;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/** Masked LoRA forward / linear forward / backward on CUDA against the CPU backend, both modes. */
+@Tag("gpu")
+class GpuLoraTest {
+    @BeforeEach
+    void requireCuda() { Backends.assumeCuda(); }
+
+    /** Every output on CUDA against the CPU backend, and against the reference. */
+    static void compareAll(LoraCase c, Rng rng) {
+        String ctx = "cuda vs cpu " + rng.tag();
+        LoraCase.ForwardOut fg = c.runForward(Backends.gpu());
+        c.checkForward(fg, c.runForward(Device.CPU), ctx);
+        c.checkForward(fg, null, "cuda vs reference " + rng.tag());
+        c.checkLinearForward(c.runLinearForward(Backends.gpu()), c.runLinearForward(Device.CPU), ctx);
+        for (boolean acc : new boolean[] {false, true}) {
+            LoraCase.BackwardOut bg = c.runBackward(Backends.gpu(), acc, true, true, true);
+            c.checkBackward(bg, c.runBackward(Device.CPU, acc, true, true, true), acc, ctx);
+        }
+    }
+
+    @Test
+    void oddSizesAllVariants(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        MaskKind[] kinds = {null, MaskKind.EMPTY, MaskKind.FULL, MaskKind.RANDOM};
+        for (DType dt : new DType[] {DType.F32, DType.BF16})
+            for (MaskMode mode : MaskMode.values())
+                for (MaskKind kind : kinds) {
+                    LoraCase c = new LoraCase(rng, rng.pick(Numerics.ODD_SIZES), rng.pick(Numerics.ODD_SIZES),
+                            rng.pick(Numerics.ODD_SIZES), rng.pick(1, 2, 3, 5, 8, 13), dt, mode, kind, kind, rng.nextBoolean() ? 0f : 1f);
+                    compareAll(c, rng);
+                }
+    }
+
+    /** A LLaMA-2-7B-like q projection on 257 tokens (d_in = 4096, r = 8; d_out trimmed to 1031 to keep the CPU side fast). */
+    @Test
+    void llamaLikeShapes(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (DType dt : new DType[] {DType.F32, DType.BF16})
+            for (MaskMode mode : MaskMode.values()) {
+                compareAll(new LoraCase(rng, 257, 4096, 1031, 8, dt, mode, MaskKind.RANDOM, MaskKind.RANDOM, 0f), rng);
+            }
+        compareAll(new LoraCase(rng, 1, 4096, 4099, 16, DType.BF16, MaskMode.GRADIENT, MaskKind.RANDOM, null, 1f), rng);
+    }
+}
