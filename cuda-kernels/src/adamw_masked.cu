@@ -3,9 +3,10 @@
  * launch per table of tensors (multi_tensor.cuh).
  *
  * Each thread takes groups of 4 consecutive elements: it reads the 4 mask bytes first (one 4-byte load
- * when aligned) and skips the group when none is active; a fully active, 16-byte aligned group uses
- * float4 loads / stores for p, g, m, v; otherwise only the active elements are read and written.
- * Masked elements are never written (p, m, v and the copy stay bit-identical).
+ * when aligned) and skips the group when none is active; a 16-byte aligned group with an active element
+ * uses float4 loads / stores for p, g, m, v, storing inactive lanes back with the bits it read; other
+ * groups (unaligned, a tensor's tail) read and write only their active elements. Masked elements are
+ * never changed (p, m, v and the copy stay bit-identical; the copy is never written for them).
  * The update is written with explicit _rn intrinsics in the order of lorapar.h, so nvcc cannot
  * contract it into FMAs:
  *   g = grad·clip; m = b1·m + (1−b1)·g; v = b2·v + ((1−b2)·g)·g;
@@ -18,7 +19,7 @@
 #define LP_ADAMW_GROUP 4
 
 /* params, grads, exp_avg, exp_avg_sq, masks, param_copies */
-typedef lp_tensor_table<6, 48, LP_ADAMW_GROUP> lp_adamw_table;
+typedef lp_tensor_table<6, 384, LP_ADAMW_GROUP> lp_adamw_table;
 
 struct lp_adamw_consts {
     float lr, beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay;
@@ -67,27 +68,30 @@ template <class TC> __global__ void lp_adamw_kernel(const __grid_constant__ lp_a
         } else {
             for (int j = 0; j < LP_ADAMW_GROUP; j++) active[j] = j < len && mask[j] != 0;
         }
-        const bool all_active = active[0] && active[1] && active[2] && active[3];
         if (!(active[0] || active[1] || active[2] || active[3])) return;
 
-        if (all_active && lp_aligned16(param) && lp_aligned16(grad) && lp_aligned16(exp_avg) &&
+        if (len == LP_ADAMW_GROUP && lp_aligned16(param) && lp_aligned16(grad) && lp_aligned16(exp_avg) &&
             lp_aligned16(exp_avg_sq)) {
-            float4 p = *reinterpret_cast<const float4 *>(param);
+            /* One 16-byte load per array for any group with an active element. Inactive lanes are stored
+             * back with exactly the bits that were read, so they stay bit-identical; the sectors move
+             * through memory either way, and whole-vector stores avoid partial-sector writes. */
+            const float4 p_old = *reinterpret_cast<const float4 *>(param);
             const float4 g = *reinterpret_cast<const float4 *>(grad);
-            float4 m = *reinterpret_cast<const float4 *>(exp_avg);
-            float4 v = *reinterpret_cast<const float4 *>(exp_avg_sq);
-            lp_adamw_update(p.x, g.x, m.x, v.x, clip, c);
-            lp_adamw_update(p.y, g.y, m.y, v.y, clip, c);
-            lp_adamw_update(p.z, g.z, m.z, v.z, clip, c);
-            lp_adamw_update(p.w, g.w, m.w, v.w, clip, c);
+            const float4 m_old = *reinterpret_cast<const float4 *>(exp_avg);
+            const float4 v_old = *reinterpret_cast<const float4 *>(exp_avg_sq);
+            float4 p = p_old, m = m_old, v = v_old;
+            if (active[0]) lp_adamw_update(p.x, g.x, m.x, v.x, clip, c);
+            if (active[1]) lp_adamw_update(p.y, g.y, m.y, v.y, clip, c);
+            if (active[2]) lp_adamw_update(p.z, g.z, m.z, v.z, clip, c);
+            if (active[3]) lp_adamw_update(p.w, g.w, m.w, v.w, clip, c);
             *reinterpret_cast<float4 *>(param) = p;
             *reinterpret_cast<float4 *>(exp_avg) = m;
             *reinterpret_cast<float4 *>(exp_avg_sq) = v;
             if (copy != NULL) {
-                copy[0] = lp_from_float<TC>(p.x);
-                copy[1] = lp_from_float<TC>(p.y);
-                copy[2] = lp_from_float<TC>(p.z);
-                copy[3] = lp_from_float<TC>(p.w);
+                if (active[0]) copy[0] = lp_from_float<TC>(p.x);
+                if (active[1]) copy[1] = lp_from_float<TC>(p.y);
+                if (active[2]) copy[2] = lp_from_float<TC>(p.z);
+                if (active[3]) copy[3] = lp_from_float<TC>(p.w);
             }
             return;
         }

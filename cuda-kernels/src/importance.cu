@@ -12,11 +12,11 @@
 #define LP_NORM_BLOCKS 1024 /* fixed grid of the norm: same partition of the work on every call */
 
 /* grads, params, s1, s2 */
-typedef lp_tensor_table<4, 64, LP_IMP_GROUP> lp_accumulate_table;
+typedef lp_tensor_table<4, 512, LP_IMP_GROUP> lp_accumulate_table;
 /* s1, s2, importance */
-typedef lp_tensor_table<3, 64, LP_IMP_GROUP> lp_finalize_table;
+typedef lp_tensor_table<3, 512, LP_IMP_GROUP> lp_finalize_table;
 /* x */
-typedef lp_tensor_table<1, 64, LP_IMP_GROUP> lp_norm_table;
+typedef lp_tensor_table<1, 1024, LP_IMP_GROUP> lp_norm_table;
 
 /* ------------------------------------------------------------------------------------------ kernels */
 

@@ -2,7 +2,8 @@
  * multi_tensor.cuh — one launch over many tensors (importance.cu, adamw_masked.cu).
  *
  * The host copies the caller's pointer arrays into a kernel-parameter table of up to CAP tensors
- * (≤ 4 KB of kernel parameters), one launch per table. Each tensor is cut into groups of G
+ * (≤ 32 KB of kernel parameters: CUDA ≥ 12.1 on sm_70+), one launch per table, so the 384 LoRA
+ * tensors of LLaMA-2-7B (QKVGUD) take one launch. Each tensor is cut into groups of G
  * consecutive elements; group_start is the prefix sum of the group counts, so the tensors form one
  * virtual concatenation of groups that a persistent grid-stride loop walks. The table is passed as a
  * __grid_constant__ parameter, so indexing it with a runtime tensor number reads the parameter space
@@ -27,8 +28,15 @@ template <int NPTR, int CAP, int G> struct lp_tensor_table {
  * [first, first + len) with 1 ≤ len ≤ G (len < G only for a tensor's last group). */
 template <class Table, class F> static __device__ __forceinline__ void lp_for_each_group(const Table &table, F &&f) {
     const int64_t total = table.group_start[table.count];
-    int t = 0;
-    for (int64_t grp = lp_thread_index(); grp < total; grp += lp_grid_stride()) {
+    const int64_t first_group = lp_thread_index();
+    /* binary search for the tensor of this thread's first group: the last t with group_start[t] ≤ grp */
+    int lo = 0, hi = table.count > 0 ? table.count - 1 : 0;
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) / 2;
+        if (table.group_start[mid] <= first_group) lo = mid; else hi = mid - 1;
+    }
+    int t = lo;
+    for (int64_t grp = first_group; grp < total; grp += lp_grid_stride()) {
         while (grp >= table.group_start[t + 1]) t++; /* groups grow, so t only moves forward */
         const int64_t first = (grp - table.group_start[t]) * Table::group;
         const int64_t left = table.size[t] - first;
@@ -44,7 +52,7 @@ template <class Table, class F> static __device__ __forceinline__ void lp_for_ea
 template <class Table, class Launch>
 static lp_status lp_for_each_table(int32_t count, const int64_t *sizes, const void *const *const *arrays,
                                    Launch &&launch) {
-    static_assert(sizeof(Table) <= 4000, "kernel parameters must stay under 4 KB");
+    static_assert(sizeof(Table) <= 32000, "kernel parameters must stay under 32 KB");
     int32_t table_index = 0;
     for (int32_t first = 0; first < count; first += Table::capacity, table_index++) {
         Table table;

@@ -166,6 +166,22 @@ LP_API lp_status lp_lora_backward(lp_stream stream, lp_dtype dtype,
                                   const void *u, const void *dy, void *g,
                                   void *dx, float *da, float *db, int32_t accumulate);
 
+/*
+ * Backward of a whole LoRA linear layer y = x·wᵀ + scale·(x·A'ᵀ)·B'ᵀ (A', B' as in lp_lora_backward):
+ *   g   = dy · B'                                        g  [m×r] scratch of `dtype`
+ *   dx  = dy · w + scale · g · A' + beta_dx · dx          dx [m×k] of `dtype`; NULL skips dx
+ *                                                        (beta_dx == 0: dx is not read; 1: accumulate,
+ *                                                        e.g. q, k, v projections sharing one input)
+ *   da, db exactly as in lp_lora_backward (masked, accumulate flag).
+ * w [n×k] of `dtype`. The CUDA backend folds the LoRA term of dx into the base GEMM's epilogue.
+ */
+LP_API lp_status lp_lora_linear_backward(lp_stream stream, lp_dtype dtype,
+                                         int64_t m, int64_t k, int64_t n, int64_t r, float scale,
+                                         const void *x, const void *w, const void *a, const uint8_t *mask_a,
+                                         const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,
+                                         const void *u, const void *dy, void *g,
+                                         float beta_dx, void *dx, float *da, float *db, int32_t accumulate);
+
 /* x[i] = 0 where mask[i] == 0 (x of dtype F32 or BF16, n elements). */
 LP_API lp_status lp_mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n);
 

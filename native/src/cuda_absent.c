@@ -112,6 +112,14 @@ lp_status lp_cuda_lora_backward(lp_stream stream, lp_dtype dtype, int64_t m, int
     return lp_cuda_not_built("lp_lora_backward");
 }
 
+lp_status lp_cuda_lora_linear_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
+                                       float scale, const void *x, const void *w, const void *a,
+                                       const uint8_t *mask_a, const void *b, const uint8_t *mask_b,
+                                       lp_mask_mode mask_mode, const void *u, const void *dy, void *g, float beta_dx,
+                                       void *dx, float *da, float *db, int32_t accumulate) {
+    return lp_cuda_not_built("lp_lora_linear_backward");
+}
+
 lp_status lp_cuda_mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n) {
     return lp_cuda_not_built("lp_mask_apply");
 }

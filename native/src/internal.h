@@ -83,6 +83,11 @@ lp_status lp_cuda_memcpy(lp_stream stream, void *dst, const void *src, size_t by
                                float scale, const void *x, const void *a, const uint8_t *mask_a,               \
                                const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode, const void *u,    \
                                const void *dy, void *g, void *dx, float *da, float *db, int32_t accumulate);   \
+    lp_status P##lora_linear_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n,       \
+                                      int64_t r, float scale, const void *x, const void *w, const void *a,     \
+                                      const uint8_t *mask_a, const void *b, const uint8_t *mask_b,             \
+                                      lp_mask_mode mask_mode, const void *u, const void *dy, void *g,          \
+                                      float beta_dx, void *dx, float *da, float *db, int32_t accumulate);      \
     lp_status P##mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n);        \
     lp_status P##importance_accumulate(lp_stream stream, int32_t count, const int64_t *sizes,                  \
                                        const void *const *grads, lp_dtype grad_dtype,                          \

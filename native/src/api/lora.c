@@ -1,5 +1,5 @@
 /* lora.c — public masked LoRA entry points: lp_lora_forward, lp_lora_linear_forward, lp_lora_backward,
- * lp_mask_apply. Validate everything, then dispatch on the stream's device. */
+ * lp_lora_linear_backward, lp_mask_apply. Validate everything, then dispatch on the stream's device. */
 #include "common/validate.h"
 
 /* Shapes shared by the LoRA ops: m, k, n, r ≥ 0, every product of two of them fits int64. */
@@ -75,6 +75,25 @@ lp_status lp_lora_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t 
     if (dx != NULL || da != NULL) LP_TRY(lp_check_matrix(fn, "g (needed for dx / da)", g, m, r));
     return LP_DISPATCH(stream, lora_backward, stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u,
                        dy, g, dx, da, db, accumulate);
+}
+
+lp_status lp_lora_linear_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
+                                  float scale, const void *x, const void *w, const void *a, const uint8_t *mask_a,
+                                  const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode, const void *u,
+                                  const void *dy, void *g, float beta_dx, void *dx, float *da, float *db,
+                                  int32_t accumulate) {
+    static const char fn[] = "lp_lora_linear_backward";
+    LP_TRY(lp_check_stream(fn, stream));
+    LP_TRY(lp_check_lora_shape(fn, dtype, m, k, n, r, scale, mask_mode));
+    LP_TRY(lp_check_finite(fn, "beta_dx", beta_dx));
+    LP_TRY(lp_check_matrix(fn, "x", x, m, k));
+    if (dx != NULL) LP_TRY(lp_check_matrix(fn, "w (needed for dx)", w, n, k));
+    LP_TRY(lp_check_lora_adapter(fn, k, n, r, a, b));
+    LP_TRY(lp_check_matrix(fn, "u", u, m, r));
+    LP_TRY(lp_check_matrix(fn, "dy", dy, m, n));
+    if (dx != NULL || da != NULL) LP_TRY(lp_check_matrix(fn, "g (needed for dx / da)", g, m, r));
+    return LP_DISPATCH(stream, lora_linear_backward, stream, dtype, m, k, n, r, scale, x, w, a, mask_a, b, mask_b,
+                       mask_mode, u, dy, g, beta_dx, dx, da, db, accumulate);
 }
 
 lp_status lp_mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n) {

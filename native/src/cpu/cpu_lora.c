@@ -1,5 +1,6 @@
 /*
- * cpu_lora.c — masked LoRA forward / linear forward / backward on the CPU, built on lp_cpu_gemm.
+ * cpu_lora.c — masked LoRA forward / linear forward / backward / linear backward on the CPU, built on
+ * lp_cpu_gemm. The linear variants run the base GEMM first, then the LoRA op adds onto its output.
  * In LP_MASK_FORWARD mode the masked operands A' = a ⊙ ma and B' = b ⊙ mb are materialised into
  * scratch buffers of `dtype`; u and g are stored in `dtype` (rounded once after f32 accumulation, as a
  * GPU stores them); da / db are masked after their GEMM (accumulation = GEMM with beta = 1).
@@ -124,4 +125,20 @@ lp_status lp_cpu_lora_backward(lp_stream stream, lp_dtype dtype, int64_t m, int6
     free(a_owned);
     free(b_owned);
     return status;
+}
+
+lp_status lp_cpu_lora_linear_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
+                                      float scale, const void *x, const void *w, const void *a,
+                                      const uint8_t *mask_a, const void *b, const uint8_t *mask_b,
+                                      lp_mask_mode mask_mode, const void *u, const void *dy, void *g, float beta_dx,
+                                      void *dx, float *da, float *db, int32_t accumulate) {
+    if (dx != NULL) {
+        /* dx [m×k] = dy [m×n] · w [n×k] + beta_dx · dx   (beta_dx == 0: dx not read) */
+        lp_status status =
+            lp_cpu_gemm(stream, 0, 0, m, k, n, 1.0f, dy, n, 0, w, k, 0, beta_dx, dx, k, 0, 1, dtype, dtype);
+        if (status != LP_OK) return status;
+    }
+    /* dx += scale · g · A', da, db */
+    return lp_cpu_lora_backward(stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u, dy, g, dx, da,
+                                db, accumulate);
 }

@@ -88,11 +88,13 @@ final class LoraOps {
                 u.segment(), y.segment());
     }
 
-    /** g = dy·B' [m×r]; dx += scale·g·A' [m×k]; da = scale·(gᵀ·x)⊙ma [r×k]; db = scale·(dyᵀ·u)⊙mb [n×r]. */
-    static void backward(Stream stream, float scale, Tensor x, Tensor a, Tensor maskA, Tensor b, Tensor maskB,
-                         MaskMode mode, Tensor u, Tensor dy, Tensor g, Tensor dx, Tensor da, Tensor db,
-                         boolean accumulate) {
-        final String op = "loraBackward";
+    /**
+     * The operands of both backward ops: those of {@link #operands}, then u [m×r], dy [m×n], g [m×r] of x's
+     * dtype, dx [m×k] of x's dtype (nullable), da [r×k] F32 (nullable), db [n×r] F32 (nullable).
+     */
+    private static Dims backwardOperands(String op, Stream stream, Tensor x, Tensor a, Tensor maskA, Tensor b,
+                                         Tensor maskB, MaskMode mode, Tensor u, Tensor dy, Tensor g, Tensor dx,
+                                         Tensor da, Tensor db) {
         Dims d = operands(op, stream, x, a, maskA, b, maskB, mode);
         String xa = d.fromX + " and " + d.fromA;
         String xb = d.fromX + " and " + d.fromB;
@@ -112,8 +114,29 @@ final class LoraOps {
             Check.dtype(op, "db", db, DType.F32);
             Check.shape(op, "db", db, new String[] {"n", "r"}, new long[] {d.n, d.r}, "from " + d.fromB);
         }
+        return d;
+    }
+
+    /** g = dy·B' [m×r]; dx += scale·g·A' [m×k]; da = scale·(gᵀ·x)⊙ma [r×k]; db = scale·(dyᵀ·u)⊙mb [n×r]. */
+    static void backward(Stream stream, float scale, Tensor x, Tensor a, Tensor maskA, Tensor b, Tensor maskB,
+                         MaskMode mode, Tensor u, Tensor dy, Tensor g, Tensor dx, Tensor da, Tensor db,
+                         boolean accumulate) {
+        Dims d = backwardOperands("loraBackward", stream, x, a, maskA, b, maskB, mode, u, dy, g, dx, da, db);
         LpNative.loraBackward(stream.handle(), x.dtype().code(), d.m, d.k, d.n, d.r, scale, x.segment(), a.segment(),
                 segmentOrNull(maskA), b.segment(), segmentOrNull(maskB), mode.code(), u.segment(), dy.segment(),
                 g.segment(), segmentOrNull(dx), segmentOrNull(da), segmentOrNull(db), accumulate ? 1 : 0);
+    }
+
+    /** As {@link #backward}, with dx = dy·w + scale·g·A' + betaDx·dx [m×k], w [n×k]. */
+    static void linearBackward(Stream stream, float scale, Tensor x, Tensor w, Tensor a, Tensor maskA, Tensor b,
+                               Tensor maskB, MaskMode mode, Tensor u, Tensor dy, Tensor g, float betaDx, Tensor dx,
+                               Tensor da, Tensor db, boolean accumulate) {
+        final String op = "loraLinearBackward";
+        Dims d = backwardOperands(op, stream, x, a, maskA, b, maskB, mode, u, dy, g, dx, da, db);
+        operand(op, "w", w, x, stream, new String[] {"n", "k"}, new long[] {d.n, d.k}, d.fromX + " and " + d.fromB);
+        LpNative.loraLinearBackward(stream.handle(), x.dtype().code(), d.m, d.k, d.n, d.r, scale, x.segment(),
+                w.segment(), a.segment(), segmentOrNull(maskA), b.segment(), segmentOrNull(maskB), mode.code(),
+                u.segment(), dy.segment(), g.segment(), betaDx, segmentOrNull(dx), segmentOrNull(da),
+                segmentOrNull(db), accumulate ? 1 : 0);
     }
 }

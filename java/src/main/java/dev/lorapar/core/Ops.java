@@ -130,6 +130,20 @@ public final class Ops {
         LoraOps.backward(stream, scale, x, a, maskA, b, maskB, mode, u, dy, g, dx, da, db, accumulate);
     }
 
+    /**
+     * Backward of a whole LoRA linear layer y = x·wᵀ + scale·(x·A'ᵀ)·B'ᵀ (A', B' as in {@link #loraBackward}):
+     * g = dy·B' [m×r]; dx = dy·w + scale·g·A' + betaDx·dx [m×k]; da, db exactly as in {@link #loraBackward}
+     * (masked; accumulate adds onto them). betaDx = 0 means dx is not read (it may hold NaN); 1 accumulates
+     * (e.g. q, k, v projections sharing one input); it must be finite ({@link LoraparException} otherwise).
+     * w [n×k] of x's dtype, required; other arguments as in {@link #loraBackward} (dx, da, db nullable).
+     */
+    public static void loraLinearBackward(Stream stream, float scale, Tensor x, Tensor w, Tensor a, Tensor maskA,
+                                          Tensor b, Tensor maskB, MaskMode mode, Tensor u, Tensor dy, Tensor g,
+                                          float betaDx, Tensor dx, Tensor da, Tensor db, boolean accumulate) {
+        LoraOps.linearBackward(stream, scale, x, w, a, maskA, b, maskB, mode, u, dy, g, betaDx, dx, da, db,
+                accumulate);
+    }
+
     /** x[i] = 0 where mask[i] == 0; x F32 or BF16 [n], mask U8 with the same numel. */
     public static void maskApply(Stream stream, Tensor x, Tensor mask) {
         MemoryOps.maskApply(stream, x, mask);

@@ -17,10 +17,18 @@ record Stats(double medianMillis, double minMillis, int samples, int callsPerSam
         if (perCallMillis.length == 0) {
             throw new IllegalArgumentException("no samples");
         }
-        double[] sorted = perCallMillis.clone();
+        double min = Arrays.stream(perCallMillis).min().orElseThrow();
+        return new Stats(median(perCallMillis), min, perCallMillis.length, callsPerSample);
+    }
+
+    /** The median of values [n ≥ 1] (the mean of the two middle ones when n is even). */
+    static double median(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("median of no values");
+        }
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
-        double median = (n % 2 == 1) ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-        return new Stats(median, sorted[0], n, callsPerSample);
+        return (n % 2 == 1) ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 }

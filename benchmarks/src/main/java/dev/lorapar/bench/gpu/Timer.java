@@ -33,22 +33,61 @@ final class Timer implements AutoCloseable {
         this.start = first;
     }
 
+    /** Two ops timed in alternation, and the median over sample pairs of first / second. */
+    record Paired(Stats first, Stats second, double medianRatio) {}
+
     /** Times an asynchronous op; op.accept(set) enqueues one call on buffer set {@code set} ∈ [0, sets). */
     Stats time(int sets, IntConsumer op) {
-        int next = 0;
-        for (int i = 0; i < config.warmupCalls(); i++) {
-            op.accept(next++ % sets);
+        return alternate(sets, config.samples(), op).stats(0);
+    }
+
+    /**
+     * Times two asynchronous ops (as {@link #time}) with their samples interleaved — one sample of
+     * {@code first}, one of {@code second}, and again — {@code samples} each, so that clock and thermal
+     * drift hit both alike; the ratio is taken per pair of neighbouring samples, then its median.
+     */
+    Paired timePaired(int sets, int samples, IntConsumer first, IntConsumer second) {
+        Samples both = alternate(sets, samples, first, second);
+        double[] ratios = new double[samples]; // [samples]
+        for (int s = 0; s < samples; s++) {
+            ratios[s] = both.perCallMillis()[0][s] / both.perCallMillis()[1][s];
+        }
+        return new Paired(both.stats(0), both.stats(1), Stats.median(ratios));
+    }
+
+    /** perCallMillis [ops][samples] milliseconds per call; callsPerSample [ops]. */
+    private record Samples(double[][] perCallMillis, int[] callsPerSample) {
+        Stats stats(int op) {
+            return Stats.of(perCallMillis[op], callsPerSample[op]);
+        }
+    }
+
+    /**
+     * Warms up and probes every op, then takes {@code samples} rounds of one sample per op, in order.
+     * Each op rotates over the sets on its own.
+     */
+    private Samples alternate(int sets, int samples, IntConsumer... ops) {
+        int[] next = new int[ops.length];
+        int[] calls = new int[ops.length];
+        for (int o = 0; o < ops.length; o++) {
+            for (int i = 0; i < config.warmupCalls(); i++) {
+                ops[o].accept(next[o]++ % sets);
+            }
         }
         stream.synchronize();
-        double probeMillis = batchMillis(sets, next, PROBE_CALLS, op) / PROBE_CALLS;
-        next += PROBE_CALLS;
-        int calls = callsPerSample(probeMillis);
-        double[] perCall = new double[config.samples()];
-        for (int s = 0; s < perCall.length; s++) {
-            perCall[s] = batchMillis(sets, next, calls, op) / calls;
-            next = (next + calls) % sets;
+        for (int o = 0; o < ops.length; o++) {
+            double probeMillis = batchMillis(sets, next[o], PROBE_CALLS, ops[o]) / PROBE_CALLS;
+            next[o] = (next[o] + PROBE_CALLS) % sets;
+            calls[o] = callsPerSample(probeMillis);
         }
-        return Stats.of(perCall, calls);
+        double[][] perCall = new double[ops.length][samples]; // [ops][samples]
+        for (int s = 0; s < samples; s++) {
+            for (int o = 0; o < ops.length; o++) {
+                perCall[o][s] = batchMillis(sets, next[o], calls[o], ops[o]) / calls[o];
+                next[o] = (next[o] + calls[o]) % sets;
+            }
+        }
+        return new Samples(perCall, calls);
     }
 
     /** Times an op that synchronizes the stream itself (selection): wall clock, one call per sample. */

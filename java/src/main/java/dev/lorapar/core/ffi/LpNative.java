@@ -165,6 +165,13 @@ public final class LpNative {
             C_POINTER, C_POINTER, C_INT32,
             C_POINTER, C_POINTER, C_POINTER,
             C_POINTER, C_POINTER, C_POINTER, C_INT32));
+    private static final MethodHandle LP_LORA_LINEAR_BACKWARD = bind("lp_lora_linear_backward", status(
+            C_POINTER, C_INT32,
+            C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER, C_INT32,
+            C_POINTER, C_POINTER, C_POINTER,
+            C_FLOAT, C_POINTER, C_POINTER, C_POINTER, C_INT32));
     private static final MethodHandle LP_MASK_APPLY = bind("lp_mask_apply",
             status(C_POINTER, C_INT32, C_POINTER, C_POINTER, C_INT64));
 
@@ -573,6 +580,23 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_lora_backward", status);
+    }
+
+    /** {@code lp_lora_linear_backward}; null w / masks / dx / da / db become C NULL. */
+    public static void loraLinearBackward(MemorySegment stream, int dtype, long m, long k, long n, long r,
+                                          float scale, MemorySegment x, MemorySegment w, MemorySegment a,
+                                          MemorySegment maskA, MemorySegment b, MemorySegment maskB, int maskMode,
+                                          MemorySegment u, MemorySegment dy, MemorySegment g, float betaDx,
+                                          MemorySegment dx, MemorySegment da, MemorySegment db, int accumulate) {
+        int status;
+        try {
+            status = (int) LP_LORA_LINEAR_BACKWARD.invokeExact(stream, dtype, m, k, n, r, scale, x, nullable(w), a,
+                    nullable(maskA), b, nullable(maskB), maskMode, u, dy, g, betaDx, nullable(dx), nullable(da),
+                    nullable(db), accumulate);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_lora_linear_backward", status);
     }
 
     /** {@code lp_mask_apply}. */

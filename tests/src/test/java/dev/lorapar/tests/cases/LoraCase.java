@@ -14,7 +14,8 @@ import dev.lorapar.tests.support.TensorScope;
 
 /**
  * One masked-LoRA problem: x [m×k], a [r×k], b [n×r], w [n×k], masks [r×k] / [n×r] (null = absent),
- * plus the backward's inputs u [m×r], dy [m×n] and prior dx0 [m×k], da0 [r×k], db0 [n×r].
+ * plus the backward's inputs u [m×r], dy [m×n] and prior dx0 [m×k], da0 [r×k], db0 [n×r]. linearBeta is
+ * the beta of loraLinearForward; loraLinearBackward takes its betaDx per call.
  * Float inputs are rounded to dtype up front, so tensors hold exactly these values.
  */
 public final class LoraCase {
@@ -57,7 +58,7 @@ public final class LoraCase {
     /** u [m×r] and y [m×n] read back after loraForward. */
     public record ForwardOut(float[] u, float[] y) {}
 
-    /** g [m×r], dx [m×k], da [r×k], db [n×r] read back after loraBackward (null when not passed). */
+    /** g [m×r], dx [m×k], da [r×k], db [n×r] read back after a backward (null when not passed). */
     public record BackwardOut(float[] g, float[] dx, float[] da, float[] db) {}
 
     /** loraForward with u poisoned and y = y0. */
@@ -89,6 +90,17 @@ public final class LoraCase {
         return LoraRef.linearForward(m, k, n, r, scale, x, w, linearBeta, a, maskA, b, maskB, forwardMasked(), y0);
     }
 
+    /** da [r×k] / db [n×r] output: null when not passed, the prior (accumulate) or poisoned (overwrite). */
+    static Tensor gradOutput(TensorScope s, boolean with, boolean accumulate, float[] prior, int rows, int cols) {
+        if (!with) return null;
+        return accumulate ? s.of(DType.F32, prior, rows, cols) : s.poisoned(DType.F32, rows, cols);
+    }
+
+    static BackwardOut read(TensorScope s, Tensor g, Tensor dx, Tensor da, Tensor db) {
+        return new BackwardOut(s.read(g), dx == null ? null : s.read(dx), da == null ? null : s.read(da),
+                db == null ? null : s.read(db));
+    }
+
     /**
      * loraBackward with g poisoned, dx = dx0, and da / db poisoned (overwrite) or = da0 / db0
      * (accumulate). withDx / withDa / withDb false pass null for that output.
@@ -97,18 +109,40 @@ public final class LoraCase {
         try (TensorScope s = new TensorScope(device)) {
             Tensor tg = s.poisoned(dtype, m, r);
             Tensor tdx = withDx ? s.of(dtype, dx0, m, k) : null;
-            Tensor tda = !withDa ? null : accumulate ? s.of(DType.F32, da0, r, k) : s.poisoned(DType.F32, r, k);
-            Tensor tdb = !withDb ? null : accumulate ? s.of(DType.F32, db0, n, r) : s.poisoned(DType.F32, n, r);
+            Tensor tda = gradOutput(s, withDa, accumulate, da0, r, k);
+            Tensor tdb = gradOutput(s, withDb, accumulate, db0, n, r);
             Ops.loraBackward(s.stream(), scale, s.of(dtype, x, m, k), s.of(dtype, a, r, k), s.mask(maskA, r, k),
                     s.of(dtype, b, n, r), s.mask(maskB, n, r), mode, s.of(dtype, u, m, r), s.of(dtype, dy, m, n),
                     tg, tdx, tda, tdb, accumulate);
-            return new BackwardOut(s.read(tg), tdx == null ? null : s.read(tdx),
-                    tda == null ? null : s.read(tda), tdb == null ? null : s.read(tdb));
+            return read(s, tg, tdx, tda, tdb);
+        }
+    }
+
+    /**
+     * loraLinearBackward with g poisoned; dx = dx0, or poisoned (NaN) when betaDx == 0 (it must not be
+     * read); da / db as in {@link #runBackward}. withDx / withDa / withDb false pass null.
+     */
+    public BackwardOut runLinearBackward(Device device, float betaDx, boolean accumulate, boolean withDx,
+                                         boolean withDa, boolean withDb) {
+        try (TensorScope s = new TensorScope(device)) {
+            Tensor tg = s.poisoned(dtype, m, r);
+            Tensor tdx = !withDx ? null : betaDx == 0 ? s.poisoned(dtype, m, k) : s.of(dtype, dx0, m, k);
+            Tensor tda = gradOutput(s, withDa, accumulate, da0, r, k);
+            Tensor tdb = gradOutput(s, withDb, accumulate, db0, n, r);
+            Ops.loraLinearBackward(s.stream(), scale, s.of(dtype, x, m, k), s.of(dtype, w, n, k), s.of(dtype, a, r, k),
+                    s.mask(maskA, r, k), s.of(dtype, b, n, r), s.mask(maskB, n, r), mode, s.of(dtype, u, m, r),
+                    s.of(dtype, dy, m, n), tg, betaDx, tdx, tda, tdb, accumulate);
+            return read(s, tg, tdx, tda, tdb);
         }
     }
 
     public LoraRef.Backward refBackward(boolean accumulate) {
         return LoraRef.backward(m, k, n, r, scale, x, a, maskA, b, maskB, forwardMasked(), u, dy, dx0,
+                accumulate ? da0 : null, accumulate ? db0 : null);
+    }
+
+    public LoraRef.Backward refLinearBackward(float betaDx, boolean accumulate) {
+        return LoraRef.linearBackward(m, k, n, r, scale, x, w, a, maskA, b, maskB, forwardMasked(), u, dy, betaDx, dx0,
                 accumulate ? da0 : null, accumulate ? db0 : null);
     }
 
@@ -130,6 +164,12 @@ public final class LoraCase {
     LoraRef.Backward magBackward(boolean accumulate) {
         return LoraRef.backward(m, k, n, r, Math.abs(scale), abs(x), abs(a), maskA, abs(b), maskB, forwardMasked(),
                 abs(u), abs(dy), abs(dx0), accumulate ? abs(da0) : null, accumulate ? abs(db0) : null);
+    }
+
+    LoraRef.Backward magLinearBackward(float betaDx, boolean accumulate) {
+        return LoraRef.linearBackward(m, k, n, r, Math.abs(scale), abs(x), abs(w), abs(a), maskA, abs(b), maskB,
+                forwardMasked(), abs(u), abs(dy), Math.abs(betaDx), abs(dx0), accumulate ? abs(da0) : null,
+                accumulate ? abs(db0) : null);
     }
 
     /** other == null: compare with the double reference; else with another backend's outputs. */
@@ -160,11 +200,22 @@ public final class LoraCase {
      * entries must be exactly 0 (lorapar.h).
      */
     public void checkBackward(BackwardOut got, BackwardOut other, boolean accumulate, String ctx) {
-        String c = "accumulate=" + accumulate + " " + ctx;
-        LoraRef.Backward ref = refBackward(accumulate), mag = magBackward(accumulate);
+        checkBackwardOutputs(got, other, refBackward(accumulate), magBackward(accumulate), (long) n * r + 1,
+                accumulate, "accumulate=" + accumulate + " " + ctx);
+    }
+
+    /** As {@link #checkBackward} for a loraLinearBackward: dx also holds dy·w (+ betaDx·dx0). */
+    public void checkLinearBackward(BackwardOut got, BackwardOut other, float betaDx, boolean accumulate, String ctx) {
+        long dxTerms = n + (long) n * r + (betaDx != 0 ? 1 : 0);
+        checkBackwardOutputs(got, other, refLinearBackward(betaDx, accumulate), magLinearBackward(betaDx, accumulate),
+                dxTerms, accumulate, "linear betaDx=" + betaDx + " accumulate=" + accumulate + " " + ctx);
+    }
+
+    void checkBackwardOutputs(BackwardOut got, BackwardOut other, LoraRef.Backward ref, LoraRef.Backward mag,
+                              long dxTerms, boolean accumulate, String c) {
         int acc = accumulate ? 1 : 0;
         if (got.dx() != null || got.da() != null) compare("g", got.g(), ref.g(), other == null ? null : other.g(), mag.g(), n, c);
-        if (got.dx() != null) compare("dx", got.dx(), ref.dx(), other == null ? null : other.dx(), mag.dx(), (long) n * r + 1, c);
+        if (got.dx() != null) compare("dx", got.dx(), ref.dx(), other == null ? null : other.dx(), mag.dx(), dxTerms, c);
         if (got.da() != null) {
             compare("da", got.da(), ref.da(), other == null ? null : other.da(), mag.da(), (long) n * m + acc, c);
             assertMaskedZero("da", got.da(), maskA, c);

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** loraForward / loraLinearForward / loraBackward on the CPU against LoraRef, both mask modes. */
+/** loraForward / loraLinearForward / loraBackward / loraLinearBackward on the CPU against LoraRef, both mask modes. */
 class LoraTest {
     static final int[] RANKS = {1, 2, 3, 5, 8, 13};
 
@@ -69,6 +69,19 @@ class LoraTest {
         }
     }
 
+    /** betaDx = 0: dx poisoned with NaN (must not be read); betaDx = 1: accumulates onto dx0. */
+    @ParameterizedTest(name = "{0} {1} masks={2}")
+    @MethodSource("variants")
+    void linearBackward(DType dt, MaskMode mode, MaskKind kind, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (float betaDx : new float[] {0f, 1f})
+            for (boolean accumulate : new boolean[] {false, true}) {
+                LoraCase c = randomCase(rng, dt, mode, kind, 0f);
+                c.checkLinearBackward(c.runLinearBackward(Device.CPU, betaDx, accumulate, true, true, true), null,
+                        betaDx, accumulate, rng.tag());
+            }
+    }
+
     static void checkBackward(LoraCase c, boolean accumulate, LoraCase.BackwardOut got, Rng rng) {
         c.checkBackward(got, null, accumulate, rng.tag());
     }
@@ -86,7 +99,24 @@ class LoraTest {
         }
     }
 
-    /** r = 0: y unchanged (bit for bit), backward leaves dx unchanged, empty outputs elsewhere. */
+    /** loraLinearBackward with null dx, da or db skips that output; the others are still right. */
+    @Test
+    void linearBackwardNullOutputsAreSkipped(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        boolean[][] combos = {{false, true, true}, {true, false, true}, {true, true, false}, {false, false, false}};
+        for (boolean[] with : combos)
+            for (float betaDx : new float[] {0f, 1f}) {
+                LoraCase c = randomCase(rng, DType.BF16, MaskMode.GRADIENT, MaskKind.RANDOM, 0f);
+                LoraCase.BackwardOut got = c.runLinearBackward(Device.CPU, betaDx, true, with[0], with[1], with[2]);
+                if (!with[0]) assertNull(got.dx());
+                c.checkLinearBackward(got, null, betaDx, true, rng.tag());
+            }
+    }
+
+    /**
+     * r = 0: y unchanged (bit for bit), backward leaves dx unchanged, empty outputs elsewhere; the linear
+     * backward gives the base dx alone.
+     */
     @Test
     void rankZero(TestInfo info) {
         Rng rng = Rng.forTest(info);
@@ -101,6 +131,10 @@ class LoraTest {
             assertEquals(0, b.da().length, ctx);
             assertEquals(0, b.db().length, ctx);
             Numerics.assertClose("dx (r=0)", b.dx(), Numerics.toDouble(c.dx0), 0.0, ctx);
+            for (float betaDx : new float[] {0f, 1f}) { // dx = dy·w + betaDx·dx0 alone
+                c.checkLinearBackward(c.runLinearBackward(Device.CPU, betaDx, false, true, true, true), null, betaDx,
+                        false, rng.tag());
+            }
         }
     }
 
@@ -115,6 +149,10 @@ class LoraTest {
                 c.checkForward(c.runForward(Device.CPU), null, rng.tag());
                 c.checkLinearForward(c.runLinearForward(Device.CPU), null, rng.tag());
                 checkBackward(c, true, c.runBackward(Device.CPU, true, true, true, true), rng);
+                for (float betaDx : new float[] {0f, 0.5f, 1f}) {
+                    c.checkLinearBackward(c.runLinearBackward(Device.CPU, betaDx, true, true, true, true), null,
+                            betaDx, true, rng.tag());
+                }
             }
         }
     }

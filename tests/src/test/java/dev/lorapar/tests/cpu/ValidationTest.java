@@ -111,6 +111,13 @@ class ValidationTest {
             assertIllegal(() -> Ops.loraBackward(st, 1f, x, a, ma, b, mb, f, u, y, s.zeros(DType.F32, m, r + 1), dx, da, db, false), "g");
             assertIllegal(() -> Ops.loraBackward(st, 1f, x, a, ma, b, mb, f, u, y, g, s.zeros(DType.BF16, m, k), da, db, false), "dx");
             assertIllegal(() -> Ops.loraBackward(st, 1f, x, a, ma, b, mb, f, u, s.zeros(DType.F32, m, n + 1), g, dx, da, db, false), "dy");
+            Ops.loraLinearBackward(st, 1f, x, w, a, ma, b, mb, f, u, y, g, 0f, dx, da, db, false);
+            assertIllegal(() -> Ops.loraLinearBackward(st, 1f, x, s.zeros(DType.F32, k, n), a, ma, b, mb, f, u, y, g, 0f, dx, da, db, false), "w", "[5, 7]");
+            assertIllegal(() -> Ops.loraLinearBackward(st, 1f, x, s.zeros(DType.BF16, n, k), a, ma, b, mb, f, u, y, g, 0f, dx, da, db, false), "w", "BF16");
+            assertIllegal(() -> Ops.loraLinearBackward(st, 1f, x, w, a, ma, b, mb, f, u, y, g, 0f, s.zeros(DType.F32, m, k + 1), da, db, false), "dx");
+            assertNullRefused(() -> Ops.loraLinearBackward(st, 1f, x, null, a, ma, b, mb, f, u, y, g, 0f, dx, da, db, false), "w");
+            assertRefused(() -> Ops.loraLinearBackward(st, 1f, x, w, a, ma, b, mb, f, u, y, g, Float.NaN, dx, da, db, false), "betaDx NaN");
+            assertRefused(() -> Ops.loraLinearBackward(st, 1f, x, w, a, ma, b, mb, f, u, y, g, Float.POSITIVE_INFINITY, dx, da, db, false), "betaDx Inf");
         }
     }
 

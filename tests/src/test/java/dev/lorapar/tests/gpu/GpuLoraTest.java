@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
-/** Masked LoRA forward / linear forward / backward on CUDA against the CPU backend, both modes. */
+/** Masked LoRA forward / linear forward / backward / linear backward on CUDA against the CPU backend, both modes. */
 @Tag("gpu")
 class GpuLoraTest {
     @BeforeEach
@@ -29,7 +29,15 @@ class GpuLoraTest {
         for (boolean acc : new boolean[] {false, true}) {
             LoraCase.BackwardOut bg = c.runBackward(Backends.gpu(), acc, true, true, true);
             c.checkBackward(bg, c.runBackward(Device.CPU, acc, true, true, true), acc, ctx);
+            for (float betaDx : new float[] {0f, 1f}) { // betaDx = 0: dx poisoned on both sides
+                LoraCase.BackwardOut lg = c.runLinearBackward(Backends.gpu(), betaDx, acc, true, true, true);
+                c.checkLinearBackward(lg, c.runLinearBackward(Device.CPU, betaDx, acc, true, true, true), betaDx, acc,
+                        ctx);
+            }
         }
+        // dx null: da, db alone
+        LoraCase.BackwardOut ng = c.runLinearBackward(Backends.gpu(), 0f, false, false, true, true);
+        c.checkLinearBackward(ng, c.runLinearBackward(Device.CPU, 0f, false, false, true, true), 0f, false, ctx);
     }
 
     @Test

@@ -101,4 +101,23 @@ public final class LoraRef {
             }
         return new Backward(g, dx, da, db);
     }
+
+    /**
+     * The whole layer's backward: g, da, db as in {@link #backward}; dx = dy·w + scale·g·A' + betaDx·dx0
+     * (dx0 not read when betaDx == 0, as lorapar.h says). w [n×k].
+     */
+    public static Backward linearBackward(int m, int k, int n, int r, double scale, float[] x, float[] w, float[] a,
+                                          byte[] ma, float[] b, byte[] mb, boolean forwardMasked, float[] u,
+                                          float[] dy, double betaDx, float[] dx0, float[] da0, float[] db0) {
+        Backward lora = backward(m, k, n, r, scale, x, a, ma, b, mb, forwardMasked, u, dy, null, da0, db0);
+        double[] dx = lora.dx(); // [m×k], the LoRA term alone so far
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++) {
+                double s = 0;
+                for (int j = 0; j < n; j++) s += (double) dy[i * n + j] * w[j * k + p];
+                double prior = betaDx == 0 ? 0 : betaDx * dx0[i * k + p];
+                dx[i * k + p] += s + prior;
+            }
+        return lora;
+    }
 }
