@@ -144,9 +144,9 @@ extern "C" lp_status lp_cuda_lora_forward(lp_stream stream, lp_dtype dtype, int6
 }
 
 /*
- * The LoRA term first, then the base GEMM accumulating onto it: y = scale·u·B'ᵀ + beta·y is a thin GEMM
- * that writes y once, and the base GEMM y = x·wᵀ + 1·y reads it back in its epilogue while it is
- * compute-bound — one pass over y fewer than base-then-LoRA (which reads and writes y again).
+ * The base GEMM, then the LoRA path accumulating onto y (a thin GEMM with beta = 1). Measured on an H200
+ * (benchmarks/RESULTS.md): the other order — LoRA term first, base GEMM with beta = 1 reading it back in
+ * its epilogue — was slower (cuBLASLt's beta = 1 kernels cost more than the extra pass over y).
  */
 extern "C" lp_status lp_cuda_lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n,
                                                  int64_t r, float scale, const void *x, const void *w, float beta,
@@ -154,18 +154,9 @@ extern "C" lp_status lp_cuda_lora_linear_forward(lp_stream stream, lp_dtype dtyp
                                                  const uint8_t *mask_b, lp_mask_mode mask_mode, void *u, void *y) {
     LP_CHECK(lp_cuda_use_device(stream->device));
     LP_CHECK(lp_check_lora_dtype("lp_lora_linear_forward", dtype));
-    float base_beta = beta;
-    if (r > 0) {
-        const void *a_eff = NULL, *b_eff = NULL;
-        LP_CHECK(lp_effective_adapters(stream, dtype, k, n, r, a, mask_a, b, mask_b, mask_mode, &a_eff, &b_eff));
-        /* u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k]) */
-        LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
-        /* y [m×n] = scale · u [m×r] · B'ᵀ (B' stored [n×r]) + beta · y */
-        LP_CHECK(lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, beta, y, dtype, dtype));
-        base_beta = 1.0f;
-    }
-    /* y [m×n] = x [m×k] · wᵀ (w stored [n×k]) + base_beta · y */
-    return lp_matmul(stream, 0, 1, m, n, k, 1.0f, x, w, base_beta, y, dtype, dtype);
+    /* y [m×n] = x [m×k] · wᵀ (w stored [n×k]) + beta · y */
+    LP_CHECK(lp_matmul(stream, 0, 1, m, n, k, 1.0f, x, w, beta, y, dtype, dtype));
+    return lp_lora_path(stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u, y);
 }
 
 /* da [r×k] = scale · gᵀ·x (+ da) ⊙ ma and db [n×r] = scale · dyᵀ·u (+ db) ⊙ mb; NULL skips either. */
@@ -187,7 +178,7 @@ static lp_status lp_lora_adapter_grads(lp_stream stream, lp_dtype dtype, int64_t
     return LP_OK;
 }
 
-/* As the forward: the LoRA term of dx is written first, the base GEMM dx = dy·w + 1·dx reads it back. */
+/* As the forward: the base GEMM dx = dy·w + beta_dx·dx, then the LoRA path (dx += scale·g·A', da, db). */
 extern "C" lp_status lp_cuda_lora_linear_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n,
                                                   int64_t r, float scale, const void *x, const void *w, const void *a,
                                                   const uint8_t *mask_a, const void *b, const uint8_t *mask_b,
@@ -195,22 +186,10 @@ extern "C" lp_status lp_cuda_lora_linear_backward(lp_stream stream, lp_dtype dty
                                                   float beta_dx, void *dx, float *da, float *db, int32_t accumulate) {
     LP_CHECK(lp_cuda_use_device(stream->device));
     LP_CHECK(lp_check_lora_dtype("lp_lora_linear_backward", dtype));
-    float base_beta = beta_dx;
-    if (r > 0) {
-        const void *a_eff = NULL, *b_eff = NULL;
-        LP_CHECK(lp_effective_adapters(stream, dtype, k, n, r, a, mask_a, b, mask_b, mask_mode, &a_eff, &b_eff));
-        if (dx != NULL || da != NULL) /* g [m×r] = dy [m×n] · B' [n×r] */
-            LP_CHECK(lp_matmul(stream, 0, 0, m, r, n, 1.0f, dy, b_eff, 0.0f, g, dtype, dtype));
-        if (dx != NULL) { /* dx [m×k] = scale · g [m×r] · A' [r×k] + beta_dx · dx */
-            LP_CHECK(lp_matmul(stream, 0, 0, m, k, r, scale, g, a_eff, beta_dx, dx, dtype, dtype));
-            base_beta = 1.0f;
-        }
-        LP_CHECK(lp_lora_adapter_grads(stream, dtype, m, k, n, r, scale, x, mask_a, mask_b, u, dy, g, da, db,
-                                       accumulate));
-    }
-    if (dx == NULL) return LP_OK;
-    /* dx [m×k] = dy [m×n] · w [n×k] + base_beta · dx */
-    return lp_matmul(stream, 0, 0, m, k, n, 1.0f, dy, w, base_beta, dx, dtype, dtype);
+    /* dx [m×k] = dy [m×n] · w [n×k] + beta_dx · dx */
+    if (dx != NULL) LP_CHECK(lp_matmul(stream, 0, 0, m, k, n, 1.0f, dy, w, beta_dx, dx, dtype, dtype));
+    return lp_cuda_lora_backward(stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u, dy, g, dx,
+                                 da, db, accumulate);
 }
 
 extern "C" lp_status lp_cuda_lora_backward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n,

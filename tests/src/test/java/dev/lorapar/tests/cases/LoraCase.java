@@ -141,9 +141,22 @@ public final class LoraCase {
                 accumulate ? da0 : null, accumulate ? db0 : null);
     }
 
+    /** dy·w and |dy|·|w| of this case's fixed inputs, computed once: at LLaMA shapes each is ~1e9 terms. */
+    private double[] dyW, dyWMagnitude; // [m×k]
+
+    private double[] dyW() {
+        if (dyW == null) dyW = LoraRef.dyTimesW(m, k, n, dy, w);
+        return dyW;
+    }
+
+    private double[] dyWMagnitude() {
+        if (dyWMagnitude == null) dyWMagnitude = LoraRef.dyTimesW(m, k, n, abs(dy), abs(w));
+        return dyWMagnitude;
+    }
+
     public LoraRef.Backward refLinearBackward(float betaDx, boolean accumulate) {
-        return LoraRef.linearBackward(m, k, n, r, scale, x, w, a, maskA, b, maskB, forwardMasked(), u, dy, betaDx, dx0,
-                accumulate ? da0 : null, accumulate ? db0 : null);
+        return LoraRef.linearBackward(m, k, n, r, scale, x, dyW(), a, maskA, b, maskB, forwardMasked(), u, dy, betaDx,
+                dx0, accumulate ? da0 : null, accumulate ? db0 : null);
     }
 
     /** bf16 storage of u / y / g / dx adds bf16 roundings (2^-9 each) on top of fp32 accumulation. */
@@ -167,7 +180,7 @@ public final class LoraCase {
     }
 
     LoraRef.Backward magLinearBackward(float betaDx, boolean accumulate) {
-        return LoraRef.linearBackward(m, k, n, r, Math.abs(scale), abs(x), abs(w), abs(a), maskA, abs(b), maskB,
+        return LoraRef.linearBackward(m, k, n, r, Math.abs(scale), abs(x), dyWMagnitude(), abs(a), maskA, abs(b), maskB,
                 forwardMasked(), abs(u), abs(dy), Math.abs(betaDx), abs(dx0), accumulate ? abs(da0) : null,
                 accumulate ? abs(db0) : null);
     }

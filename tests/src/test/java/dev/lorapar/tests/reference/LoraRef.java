@@ -109,15 +109,28 @@ public final class LoraRef {
     public static Backward linearBackward(int m, int k, int n, int r, double scale, float[] x, float[] w, float[] a,
                                           byte[] ma, float[] b, byte[] mb, boolean forwardMasked, float[] u,
                                           float[] dy, double betaDx, float[] dx0, float[] da0, float[] db0) {
+        return linearBackward(m, k, n, r, scale, x, dyTimesW(m, k, n, dy, w), a, ma, b, mb, forwardMasked, u, dy,
+                betaDx, dx0, da0, db0);
+    }
+
+    /** As above with dyW = dy·w [m×k] given (the costly part, shared by several calls on one input). */
+    public static Backward linearBackward(int m, int k, int n, int r, double scale, float[] x, double[] dyW, float[] a,
+                                          byte[] ma, float[] b, byte[] mb, boolean forwardMasked, float[] u,
+                                          float[] dy, double betaDx, float[] dx0, float[] da0, float[] db0) {
         Backward lora = backward(m, k, n, r, scale, x, a, ma, b, mb, forwardMasked, u, dy, null, da0, db0);
         double[] dx = lora.dx(); // [m×k], the LoRA term alone so far
-        for (int i = 0; i < m; i++)
-            for (int p = 0; p < k; p++) {
-                double s = 0;
-                for (int j = 0; j < n; j++) s += (double) dy[i * n + j] * w[j * k + p];
-                double prior = betaDx == 0 ? 0 : betaDx * dx0[i * k + p];
-                dx[i * k + p] += s + prior;
-            }
+        for (int i = 0; i < m * k; i++) dx[i] += dyW[i] + (betaDx == 0 ? 0 : betaDx * dx0[i]);
         return lora;
+    }
+
+    /** dy [m×n] · w [n×k] in double. */
+    public static double[] dyTimesW(int m, int k, int n, float[] dy, float[] w) {
+        double[] out = new double[m * k]; // [m×k]
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double d = dy[i * n + j];
+                for (int p = 0; p < k; p++) out[i * k + p] += d * w[j * k + p];
+            }
+        return out;
     }
 }
