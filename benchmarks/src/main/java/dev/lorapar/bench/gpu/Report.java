@@ -42,8 +42,8 @@ final class Report {
         this.header = new LinkedHashMap<>(header);
         header.forEach((key, value) -> console.println(fmt("%-14s %s", key + ":", value)));
         console.println();
-        console.println(fmt("%-2s %-46s %-24s %10s %10s %8s %8s %7s  %-18s %-20s %s", "", "measurement", "shape",
-                "median ms", "min ms", "TFLOP/s", "GB/s", "% ceil", "value", "target", "result"));
+        console.println(fmt("%-2s %-46s %-24s %10s %10s %8s %8s %8s %7s  %-18s %-20s %s", "", "measurement", "shape",
+                "median ms", "min ms", "host ms", "TFLOP/s", "GB/s", "% ceil", "value", "target", "result"));
     }
 
     /** The bandwidth ceiling: a device-to-device copy that moves bytesMoved bytes (read + written). */
@@ -113,8 +113,9 @@ final class Report {
 
     private static String consoleLine(Row row) {
         Check check = row.check();
-        return fmt("%-2s %-46s %-24s %10s %10s %8s %8s %7s  %-18s %-20s %s", row.section(), row.measurement(),
-                row.shape(), millis(row.stats(), true), millis(row.stats(), false), number(row.tflops(), 1),
+        return fmt("%-2s %-46s %-24s %10s %10s %8s %8s %8s %7s  %-18s %-20s %s", row.section(), row.measurement(),
+                row.shape(), millis(row.stats(), true), millis(row.stats(), false),
+                row.stats() == null ? "" : number(row.stats().hostMillis(), 3), number(row.tflops(), 1),
                 number(row.gbps(), 0), number(row.percentOfCeiling(), 1), check == null ? "" : check.value(),
                 check == null ? "(info)" : check.target(), check == null ? "" : check.result());
     }
@@ -130,12 +131,13 @@ final class Report {
         StringBuilder md = new StringBuilder("# lorapar GPU benchmark results\n\n");
         header.forEach((key, value) -> md.append("- ").append(key).append(": ").append(value).append('\n'));
         md.append('\n');
-        md.append("| | measurement | shape | median ms | min ms | TFLOP/s | GB/s | % ceiling | value | target | result |\n");
-        md.append("|---|---|---|---:|---:|---:|---:|---:|---|---|---|\n");
+        md.append("| | measurement | shape | median ms | min ms | host ms | TFLOP/s | GB/s | % ceiling | value | target | result |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
         for (Row row : rows) {
             Check check = row.check();
-            md.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row.section(),
+            md.append(fmt("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row.section(),
                     row.measurement(), row.shape(), millis(row.stats(), true), millis(row.stats(), false),
+                    row.stats() == null ? "" : number(row.stats().hostMillis(), 3),
                     number(row.tflops(), 1), number(row.gbps(), 0), percentCell(row), check == null ? "" : check.value(),
                     check == null ? "(info)" : check.target(), check == null ? "" : "**" + check.result() + "**"));
         }
@@ -150,6 +152,9 @@ final class Report {
                 - Times are per call. Each measurement takes the median and the minimum over its samples; on
                   CUDA a sample is a batch of back-to-back calls between two lorapar Events on the stream,
                   divided by the number of calls; section f is wall-clock time of single calls (they synchronize).
+                - host ms: the median host time to enqueue one call (Java checks, native entry, launches).
+                  When it comes close to the median, the GPU was waiting for the host: the row measures the
+                  host path, not the kernels.
                 - Inputs rotate over at least two buffer sets that together exceed twice the L2 cache, so no
                   call finds its inputs in cache.
                 - % ceiling: GEMM rows against the large bf16 GEMM measured first (row 0), bandwidth rows
@@ -165,7 +170,7 @@ final class Report {
 
     String csv() {
         StringBuilder csv = new StringBuilder(
-                "section,measurement,shape,median_ms,min_ms,samples,calls_per_sample,tflops,gbps,pct_of_ceiling,"
+                "section,measurement,shape,median_ms,min_ms,host_ms,samples,calls_per_sample,tflops,gbps,pct_of_ceiling,"
                         + "ceiling,value,target,result\n");
         for (Row row : rows) {
             Stats stats = row.stats();
@@ -173,6 +178,7 @@ final class Report {
             List<String> cells = List.of(row.section(), row.measurement(), row.shape(),
                     stats == null ? "" : fmt("%.6f", stats.medianMillis()),
                     stats == null ? "" : fmt("%.6f", stats.minMillis()),
+                    stats == null ? "" : number(stats.hostMillis(), 6),
                     stats == null ? "" : Integer.toString(stats.samples()),
                     stats == null ? "" : Integer.toString(stats.callsPerSample()),
                     number(row.tflops(), 3), number(row.gbps(), 2), number(row.percentOfCeiling(), 2), row.ceiling(),

@@ -55,12 +55,15 @@ final class Timer implements AutoCloseable {
         return new Paired(both.stats(0), both.stats(1), Stats.median(ratios));
     }
 
-    /** perCallMillis [ops][samples] milliseconds per call; callsPerSample [ops]. */
-    private record Samples(double[][] perCallMillis, int[] callsPerSample) {
+    /** perCallMillis, hostPerCallMillis [ops][samples] milliseconds per call (GPU, host enqueue); callsPerSample [ops]. */
+    private record Samples(double[][] perCallMillis, double[][] hostPerCallMillis, int[] callsPerSample) {
         Stats stats(int op) {
-            return Stats.of(perCallMillis[op], callsPerSample[op]);
+            return Stats.of(perCallMillis[op], callsPerSample[op], hostPerCallMillis[op]);
         }
     }
+
+    /** Host time of the last batchMillis' enqueue loop (events and calls, before the wait). */
+    private double lastEnqueueMillis;
 
     /**
      * Warms up and probes every op, then takes {@code samples} rounds of one sample per op, in order.
@@ -81,13 +84,15 @@ final class Timer implements AutoCloseable {
             calls[o] = callsPerSample(probeMillis);
         }
         double[][] perCall = new double[ops.length][samples]; // [ops][samples]
+        double[][] hostPerCall = new double[ops.length][samples]; // [ops][samples]
         for (int s = 0; s < samples; s++) {
             for (int o = 0; o < ops.length; o++) {
                 perCall[o][s] = batchMillis(sets, next[o], calls[o], ops[o]) / calls[o];
+                hostPerCall[o][s] = lastEnqueueMillis / calls[o];
                 next[o] = (next[o] + calls[o]) % sets;
             }
         }
-        return new Samples(perCall, calls);
+        return new Samples(perCall, hostPerCall, calls);
     }
 
     /** Times an op that synchronizes the stream itself (selection): wall clock, one call per sample. */
@@ -117,11 +122,13 @@ final class Timer implements AutoCloseable {
 
     /** Milliseconds for `calls` calls starting at buffer set `first`, the stream idle before. */
     private double batchMillis(int sets, int first, int calls, IntConsumer op) {
+        long enqueueBegan = System.nanoTime();
         start.record(stream);
         for (int j = 0; j < calls; j++) {
             op.accept((first + j) % sets);
         }
         end.record(stream);
+        lastEnqueueMillis = (System.nanoTime() - enqueueBegan) / 1e6;
         end.synchronize();
         return Event.elapsedMillis(start, end);
     }
