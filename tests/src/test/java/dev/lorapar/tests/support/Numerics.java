@@ -43,15 +43,21 @@ public final class Numerics {
         assertAllFinite(name, got, context);
         double err = relativeError(got, ref);
         if (!(err <= tolerance)) {
-            int worst = 0;
-            double worstDiff = -1;
-            for (int i = 0; i < got.length; i++) {
-                double d = Math.abs(got[i] - ref[i]);
-                if (d > worstDiff) { worstDiff = d; worst = i; }
-            }
+            int worst = worstIndex(got, ref);
             fail(String.format("%s: relative error %.3e > %.1e (worst [%d]: got %s, ref %s; n=%d) %s",
                     name, err, tolerance, worst, got[worst], ref[worst], got.length, context));
         }
+    }
+
+    /** The index of the largest |got[i] − ref[i]|. */
+    static int worstIndex(float[] got, double[] ref) {
+        int worst = 0;
+        double worstDiff = -1;
+        for (int i = 0; i < got.length; i++) {
+            double d = Math.abs(got[i] - ref[i]);
+            if (d > worstDiff) { worstDiff = d; worst = i; }
+        }
+        return worst;
     }
 
     public static void assertClose(String name, float[] got, float[] ref, double tolerance, String context) {
@@ -82,12 +88,7 @@ public final class Numerics {
         double denominator = Math.max(Math.sqrt(norm), floor);
         double err = denominator == 0 ? Math.sqrt(diff) : Math.sqrt(diff) / denominator;
         if (!(err <= tolerance)) {
-            int worst = 0;
-            double worstDiff = -1;
-            for (int i = 0; i < got.length; i++) {
-                double d = Math.abs(got[i] - ref[i]);
-                if (d > worstDiff) { worstDiff = d; worst = i; }
-            }
+            int worst = worstIndex(got, ref);
             fail(String.format("%s: error %.3e > %.1e of max(‖ref‖=%.3e, ‖|terms|‖/√%d=%.3e) (worst [%d]: got %s, ref %s; n=%d) %s",
                     name, err, tolerance, Math.sqrt(norm), terms, floor, worst, got[worst], ref[worst], got.length, context));
         }
