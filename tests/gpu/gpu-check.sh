@@ -84,6 +84,13 @@ fail() {
     failures=$((failures + 1))
 }
 
+# lorapar-core's runtime dependencies (lib/*.jar of the bundle), ':'-separated.
+dependency_class_path() {
+    local jars=("$bundle"/lib/*.jar)
+    local IFS=:
+    echo "${jars[*]}"
+}
+
 check_prerequisites() {
     local file
     for file in jre.tgz core.jar tests.jar junit-platform-console-standalone.jar benchmarks.jar; do
@@ -92,6 +99,10 @@ check_prerequisites() {
             return 1
         }
     done
+    compgen -G "$bundle/lib/*.jar" >/dev/null || {
+        echo "gpu-check.sh: $bundle/lib/ has no jars (lorapar-core's dependencies): run 'bash tests/gpu/prepare-bundle.sh' again" >&2
+        return 1
+    }
     command -v cmake >/dev/null 2>&1 || {
         echo "gpu-check.sh: cmake not found (CMake >= 3.24 is needed to build liblorapar.so)" >&2
         return 1
@@ -156,7 +167,7 @@ run_suite() {
     local status=0
     "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
         -jar "$bundle/junit-platform-console-standalone.jar" execute \
-        --class-path "$bundle/core.jar:$bundle/tests.jar" --scan-class-path \
+        --class-path "$bundle/core.jar:$(dependency_class_path):$bundle/tests.jar" --scan-class-path \
         --details=summary --disable-banner --disable-ansi-colors --fail-if-no-tests \
         --reports-dir "$out/junit-$name" "$@" 2>&1 | tee "$log" || status=$?
 
@@ -186,7 +197,7 @@ run_benchmark() {
     bench_ran=1
     local status=0
     "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
-        -cp "$bundle/benchmarks.jar" dev.lorapar.bench.gpu.GpuBench --out "$out" "${bench_args[@]}" 2>&1 |
+        -cp "$bundle/benchmarks.jar:$(dependency_class_path)" dev.lorapar.bench.gpu.GpuBench --out "$out" "${bench_args[@]}" 2>&1 |
         tee "$out/bench.log" || status=$?
     if ((status != 0)); then
         fail "GpuBench exited with $status: see $out/bench.log"

@@ -3,6 +3,7 @@
 # has the CUDA toolkit but no JDK and no Maven, into .gpu-bundle/ at the repository root (git-ignored):
 #   jre.tgz                                 a jlink'ed Java 25 runtime (unpacked to /tmp there)
 #   core.jar                                lorapar-core (its bundled CPU-only liblorapar.so is not used there)
+#   lib/*.jar                               lorapar-core's runtime dependencies (Jackson)
 #   tests.jar                               the lorapar-tests test classes (JUnit 5)
 #   junit-platform-console-standalone.jar   the JUnit console launcher
 #   benchmarks.jar                          JMH benchmarks and GpuBench
@@ -65,6 +66,12 @@ echo "prepare-bundle.sh: jlink $jre_modules"
 tar -C "$staging" -czf "$bundle/jre.tgz" jre
 
 cp "$core_jar" "$bundle/core.jar"
+
+echo "prepare-bundle.sh: copying lorapar-core's runtime dependencies into lib/"
+mvn -B -q -Dstyle.color=never "$@" -pl java dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$bundle/lib"
+compgen -G "$bundle/lib/jackson-databind-*.jar" >/dev/null ||
+    die "dependency:copy-dependencies did not produce lib/jackson-databind-*.jar"
 cp "$tests_jar" "$bundle/tests.jar"
 cp "$benchmarks_jar" "$bundle/benchmarks.jar"
 
@@ -81,7 +88,7 @@ mvn -B -q -Dstyle.color=never "$@" -N dependency:copy -Dartifact="$junit_console
     echo "modules: $jre_modules"
     echo "from:    $core_jar $tests_jar $benchmarks_jar"
     echo "files:"
-    (cd "$bundle" && for file in jre.tgz core.jar tests.jar junit-platform-console-standalone.jar benchmarks.jar; do
+    (cd "$bundle" && for file in jre.tgz core.jar lib/*.jar tests.jar junit-platform-console-standalone.jar benchmarks.jar; do
         printf '  %-40s %10d bytes  sha256 %s\n' "$file" "$(stat -c %s "$file")" "$(sha256sum "$file" | cut -d' ' -f1)"
     done)
 } >"$bundle/BUNDLE.txt"
