@@ -273,6 +273,92 @@ LP_API lp_status lp_partition_masks(lp_stream stream, int64_t n,
                                     uint8_t *stage1_mask, uint8_t *stage2_mask, uint8_t *region_out,
                                     int64_t *out_counts);
 
+/* ---------------------------------------------------------------- LLaMA layer ops */
+/*
+ * Shapes: tokens = batch · seq rows, each sequence contiguous. Activations of `dtype` (F32 or BF16,
+ * fp32 arithmetic inside); statistics saved for the backward are f32.
+ */
+
+typedef int32_t lp_rope_style;
+enum {
+    LP_ROPE_ADJACENT_PAIRS = 0, /* rotates (x[2i], x[2i+1]): llama2.c, GGUF (llama.cpp), Meta */
+    LP_ROPE_ROTATE_HALF = 1     /* rotates (x[i], x[i + d/2]): Hugging Face checkpoints        */
+};
+
+/* out [tokens×dim] = table [vocab×dim] rows ids [tokens] (i32). An id outside [0, vocab) is
+ * LP_ERR_INVALID_ARGUMENT on the CPU backend; on CUDA its row is written as zeros (callers check ids on
+ * the host, where they come from). */
+LP_API lp_status lp_embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
+                                      const int32_t *ids, const void *table, void *out);
+
+/* d_table [vocab×dim] f32 += Σ_t (row ids[t] of) d_out [tokens×dim] (dtype). Deterministic on both backends
+ * (the same inputs give the same bits: no unordered float atomics). */
+LP_API lp_status lp_embedding_backward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
+                                       const int32_t *ids, const void *d_out, float *d_table);
+
+/* RMSNorm over rows of x [rows×dim]: rstd[i] = 1 / sqrt(mean_j x[i,j]² + eps) (f32 [rows]),
+ * y[i,j] = x[i,j] · rstd[i] · w[j]. w [dim] of dtype. y may not alias x. */
+LP_API lp_status lp_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
+                                    const void *x, const void *w, void *y, float *rstd);
+
+/* With x̂ = x·rstd and g = dy ⊙ w:  dx = rstd · (g − x̂ · mean_j(g ⊙ x̂))  (+ dx when accumulate_dx),
+ * dw [dim] f32 += Σ_rows dy ⊙ x̂ (deterministic; NULL skips it). dx [rows×dim] of dtype, NULL skips it. */
+LP_API lp_status lp_rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim,
+                                     const void *x, const void *w, const float *rstd, const void *dy,
+                                     void *dx, float *dw, int32_t accumulate_dx);
+
+/*
+ * Rotary position embedding, in place on x [tokens×heads×head_dim] (head_dim even): for pair p of a
+ * head (p < head_dim/2), angle = positions[t] · theta^(−2p/head_dim) (computed in double, then cos/sin
+ * in fp32), the pair (a, b) → (a·cos − b·sin, a·sin + b·cos). The pair of p is (2p, 2p+1) in
+ * LP_ROPE_ADJACENT_PAIRS and (p, p + head_dim/2) in LP_ROPE_ROTATE_HALF. inverse != 0 rotates by −angle:
+ * the backward of the forward rotation (dx = Rᵀ·dy). positions [tokens] i32 ≥ 0.
+ */
+LP_API lp_status lp_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
+                         const int32_t *positions, double theta, lp_rope_style style, int32_t inverse, void *x);
+
+/* SwiGLU: out = silu(gate) ⊙ up, silu(z) = z / (1 + e^−z); gate, up, out [n] of dtype. out may alias up. */
+LP_API lp_status lp_swiglu_forward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,
+                                   void *out);
+
+/* d_gate = d_out ⊙ up ⊙ silu'(gate), d_up = d_out ⊙ silu(gate); silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
+ * d_gate / d_up [n] of dtype may alias gate / up respectively (each element is read before it is written). */
+LP_API lp_status lp_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,
+                                    const void *d_out, void *d_gate, void *d_up);
+
+/*
+ * Causal grouped-query attention over `batch` sequences of `seq` tokens each:
+ *   q [tokens×n_heads×head_dim], k, v [tokens×n_kv_heads×head_dim], out [tokens×n_heads×head_dim],
+ *   query head h reads kv head h / (n_heads / n_kv_heads).
+ *   For query i of a sequence: keys j ≤ i of the same sequence, and when segment_ids [tokens] (i32) is not
+ *   NULL only keys with segment_ids[j] == segment_ids[i] (packed samples never attend across each other).
+ *   s_ij = scale · q_i·k_j; p = softmax_j(s); out_i = Σ_j p_ij v_j; lse [batch×n_heads×seq] f32 =
+ *   log Σ_j e^{s_ij} (saved for the backward). The CUDA backend never materialises a seq×seq matrix.
+ */
+LP_API lp_status lp_attention_forward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq, int64_t n_heads,
+                                      int64_t n_kv_heads, int64_t head_dim, float scale, const void *q, const void *k,
+                                      const void *v, const int32_t *segment_ids, void *out, float *lse);
+
+/* Backward of lp_attention_forward given out, lse and d_out: dq [like q], dk, dv [like k] of dtype,
+ * overwritten (GQA: the query heads of a group sum into their kv head; deterministic). */
+LP_API lp_status lp_attention_backward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq, int64_t n_heads,
+                                       int64_t n_kv_heads, int64_t head_dim, float scale, const void *q,
+                                       const void *k, const void *v, const int32_t *segment_ids, const void *out,
+                                       const float *lse, const void *d_out, void *dq, void *dk, void *dv);
+
+/*
+ * Softmax cross-entropy over logits [tokens×vocab] of dtype with targets [tokens] i32 (negative = ignored,
+ * e.g. prompt tokens of answer-only loss) and optional per-token weights [tokens] f32 (NULL = 1):
+ *   losses[t] = w_t · (logsumexp(logits_t) − logits_t[target_t])   (f32 [tokens]; 0 for ignored rows)
+ * When grad_scale != 0 the logits are overwritten IN PLACE by their gradient
+ *   d logits_t = grad_scale · w_t · (softmax(logits_t) − onehot(target_t))   (0 rows where ignored),
+ * so no second [tokens×vocab] buffer exists (callers chunk tokens to bound the logits buffer).
+ * A target ≥ vocab is LP_ERR_INVALID_ARGUMENT on CPU; on CUDA its row is treated as ignored and its loss
+ * is NaN (callers check targets on the host).
+ */
+LP_API lp_status lp_cross_entropy(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, void *logits,
+                                  const int32_t *targets, const float *weights, float grad_scale, float *losses);
+
 #ifdef __cplusplus
 }
 #endif

@@ -164,3 +164,57 @@ lp_status lp_cuda_partition_masks(lp_stream stream, int64_t n, const uint8_t *se
                                   int64_t *out_counts) {
     return lp_cuda_not_built("lp_partition_masks");
 }
+
+lp_status lp_cuda_embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
+                                    const int32_t *ids, const void *table, void *out) {
+    return lp_cuda_not_built("lp_embedding_forward");
+}
+
+lp_status lp_cuda_embedding_backward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
+                                     const int32_t *ids, const void *d_out, float *d_table) {
+    return lp_cuda_not_built("lp_embedding_backward");
+}
+
+lp_status lp_cuda_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
+                                  const void *x, const void *w, void *y, float *rstd) {
+    return lp_cuda_not_built("lp_rmsnorm_forward");
+}
+
+lp_status lp_cuda_rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, const void *x,
+                                   const void *w, const float *rstd, const void *dy, void *dx, float *dw,
+                                   int32_t accumulate_dx) {
+    return lp_cuda_not_built("lp_rmsnorm_backward");
+}
+
+lp_status lp_cuda_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
+                       const int32_t *positions, double theta, lp_rope_style style, int32_t inverse, void *x) {
+    return lp_cuda_not_built("lp_rope");
+}
+
+lp_status lp_cuda_swiglu_forward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,
+                                 void *out) {
+    return lp_cuda_not_built("lp_swiglu_forward");
+}
+
+lp_status lp_cuda_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,
+                                  const void *d_out, void *d_gate, void *d_up) {
+    return lp_cuda_not_built("lp_swiglu_backward");
+}
+
+lp_status lp_cuda_attention_forward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq, int64_t n_heads,
+                                    int64_t n_kv_heads, int64_t head_dim, float scale, const void *q, const void *k,
+                                    const void *v, const int32_t *segment_ids, void *out, float *lse) {
+    return lp_cuda_not_built("lp_attention_forward");
+}
+
+lp_status lp_cuda_attention_backward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq, int64_t n_heads,
+                                     int64_t n_kv_heads, int64_t head_dim, float scale, const void *q, const void *k,
+                                     const void *v, const int32_t *segment_ids, const void *out, const float *lse,
+                                     const void *d_out, void *dq, void *dk, void *dv) {
+    return lp_cuda_not_built("lp_attention_backward");
+}
+
+lp_status lp_cuda_cross_entropy(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, void *logits,
+                                const int32_t *targets, const float *weights, float grad_scale, float *losses) {
+    return lp_cuda_not_built("lp_cross_entropy");
+}

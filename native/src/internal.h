@@ -88,6 +88,33 @@ lp_status lp_cuda_memcpy(lp_stream stream, void *dst, const void *src, size_t by
                                       const uint8_t *mask_a, const void *b, const uint8_t *mask_b,             \
                                       lp_mask_mode mask_mode, const void *u, const void *dy, void *g,          \
                                       float beta_dx, void *dx, float *da, float *db, int32_t accumulate);      \
+    lp_status P##embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim, \
+                                   const int32_t *ids, const void *table, void *out);                          \
+    lp_status P##embedding_backward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab,            \
+                                    int64_t dim, const int32_t *ids, const void *d_out, float *d_table);       \
+    lp_status P##rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,        \
+                                 const void *x, const void *w, void *y, float *rstd);                          \
+    lp_status P##rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, const void *x,   \
+                                  const void *w, const float *rstd, const void *dy, void *dx, float *dw,       \
+                                  int32_t accumulate_dx);                                                      \
+    lp_status P##rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,        \
+                      const int32_t *positions, double theta, lp_rope_style style, int32_t inverse, void *x);  \
+    lp_status P##swiglu_forward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up, \
+                                void *out);                                                                    \
+    lp_status P##swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate,                 \
+                                 const void *up, const void *d_out, void *d_gate, void *d_up);                 \
+    lp_status P##attention_forward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq,                \
+                                   int64_t n_heads, int64_t n_kv_heads, int64_t head_dim, float scale,         \
+                                   const void *q, const void *k, const void *v, const int32_t *segment_ids,    \
+                                   void *out, float *lse);                                                     \
+    lp_status P##attention_backward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq,               \
+                                    int64_t n_heads, int64_t n_kv_heads, int64_t head_dim, float scale,        \
+                                    const void *q, const void *k, const void *v, const int32_t *segment_ids,   \
+                                    const void *out, const float *lse, const void *d_out, void *dq, void *dk,  \
+                                    void *dv);                                                                 \
+    lp_status P##cross_entropy(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, void *logits,   \
+                               const int32_t *targets, const float *weights, float grad_scale,                 \
+                               float *losses);                                                                 \
     lp_status P##mask_apply(lp_stream stream, lp_dtype dtype, void *x, const uint8_t *mask, int64_t n);        \
     lp_status P##importance_accumulate(lp_stream stream, int32_t count, const int64_t *sizes,                  \
                                        const void *const *grads, lp_dtype grad_dtype,                          \

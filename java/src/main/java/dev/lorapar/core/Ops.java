@@ -228,4 +228,115 @@ public final class Ops {
                                                  Tensor region) {
         return SelectionOps.partitionMasks(stream, set1, set2, imp1, imp2, alpha, beta, stage1, stage2, region);
     }
+
+    // ------------------------------------------------------------------ LLaMA layer ops
+
+    /** Which elements of a head RoPE rotates together (the {@code lp_rope_style} codes of lorapar.h). */
+    public enum RopeKind {
+        /** Pairs (x[2i], x[2i+1]): llama2.c, GGUF (llama.cpp) and Meta checkpoints. */
+        ADJACENT_PAIRS(0),
+        /** Pairs (x[i], x[i + headDim/2]): Hugging Face checkpoints. */
+        ROTATE_HALF(1);
+
+        private final int code;
+
+        RopeKind(int code) {
+            this.code = code;
+        }
+
+        /** The native {@code lp_rope_style} value. */
+        public int code() {
+            return code;
+        }
+    }
+
+    /**
+     * Embedding gather: out [tokens×dim] = rows ids[t] of table [vocab×dim]. ids I32 [tokens]; table F32 or
+     * BF16, out of table's dtype. An id outside [0, vocab) throws {@link LoraparException} on the CPU; on CUDA
+     * its row is zeros (check ids on the host).
+     */
+    public static void embeddingForward(Stream stream, Tensor ids, Tensor table, Tensor out) {
+        LayerOps.embeddingForward(stream, ids, table, out);
+    }
+
+    /**
+     * Embedding backward: dTable [vocab×dim] F32 += Σ_t (row ids[t] of) dOut [tokens×dim] (F32 or BF16); ids
+     * I32 [tokens]. Deterministic on every backend.
+     */
+    public static void embeddingBackward(Stream stream, Tensor ids, Tensor dOut, Tensor dTable) {
+        LayerOps.embeddingBackward(stream, ids, dOut, dTable);
+    }
+
+    /**
+     * RMSNorm over rows: rstd[i] = 1/sqrt(mean_j x[i,j]² + eps), y = x·rstd·w. x [rows×dim] F32 or BF16 (dim ≥
+     * 1), w [dim] and y [rows×dim] of x's dtype (y must not overlap x), rstd [rows] F32; eps ≥ 0.
+     */
+    public static void rmsnormForward(Stream stream, float eps, Tensor x, Tensor w, Tensor y, Tensor rstd) {
+        LayerOps.rmsnormForward(stream, eps, x, w, y, rstd);
+    }
+
+    /**
+     * RMSNorm backward with x̂ = x·rstd, g = dy⊙w: dx = rstd·(g − x̂·mean_j(g⊙x̂)) (added onto dx when
+     * accumulateDx); dw [dim] F32 += Σ_rows dy⊙x̂ (deterministic). x, dy, dx [rows×dim] and w [dim] of one dtype,
+     * rstd [rows] F32 from {@link #rmsnormForward}; dx and dw nullable (skipped).
+     */
+    public static void rmsnormBackward(Stream stream, Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx,
+                                       Tensor dw, boolean accumulateDx) {
+        LayerOps.rmsnormBackward(stream, x, w, rstd, dy, dx, dw, accumulateDx);
+    }
+
+    /**
+     * Rotary position embedding in place on x [tokens×heads×headDim] (F32 or BF16, headDim even): pair p of
+     * every head turns by positions[t]·theta^(−2p/headDim); {@code inverse} turns by the opposite angle (the
+     * backward). positions I32 [tokens], ≥ 0 ({@link LoraparException} on the CPU otherwise); theta &gt; 0.
+     */
+    public static void rope(Stream stream, Tensor x, Tensor positions, double theta, RopeKind kind, boolean inverse) {
+        LayerOps.rope(stream, x, positions, theta, kind, inverse);
+    }
+
+    /** SwiGLU: out = silu(gate)⊙up; gate, up, out one dtype (F32 or BF16), equal numel; out may be up. */
+    public static void swigluForward(Stream stream, Tensor gate, Tensor up, Tensor out) {
+        LayerOps.swigluForward(stream, gate, up, out);
+    }
+
+    /**
+     * SwiGLU backward: dGate = dOut⊙up⊙silu'(gate), dUp = dOut⊙silu(gate); all one dtype and numel. dGate may be
+     * gate and dUp may be up (in place).
+     */
+    public static void swigluBackward(Stream stream, Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
+        LayerOps.swigluBackward(stream, gate, up, dOut, dGate, dUp);
+    }
+
+    /**
+     * Causal grouped-query attention: q [batch×seq×nHeads×headDim], k, v [batch×seq×nKvHeads×headDim] (nKvHeads
+     * divides nHeads; query head h reads kv head h/(nHeads/nKvHeads)), out like q, all one dtype (F32 or BF16);
+     * lse [batch×nHeads×seq] F32 receives log Σ_j e^{s_ij}. Query i sees keys j ≤ i of its sequence, and with
+     * segmentIds [batch×seq] I32 (nullable) only those of its own segment (packed samples).
+     * s_ij = scale·q_i·k_j.
+     */
+    public static void attentionForward(Stream stream, float scale, Tensor q, Tensor k, Tensor v, Tensor segmentIds,
+                                        Tensor out, Tensor lse) {
+        LayerOps.attentionForward(stream, scale, q, k, v, segmentIds, out, lse);
+    }
+
+    /**
+     * Backward of {@link #attentionForward} from its out, lse and dOut [like q]: dq [like q], dk, dv [like k]
+     * overwritten (the query heads of a group sum into their kv head; deterministic). No gradient may overlap
+     * an input or another gradient ({@link LoraparException}).
+     */
+    public static void attentionBackward(Stream stream, float scale, Tensor q, Tensor k, Tensor v, Tensor segmentIds,
+                                         Tensor out, Tensor lse, Tensor dOut, Tensor dq, Tensor dk, Tensor dv) {
+        LayerOps.attentionBackward(stream, scale, q, k, v, segmentIds, out, lse, dOut, dq, dk, dv);
+    }
+
+    /**
+     * Softmax cross-entropy: losses[t] = w_t·(logsumexp(logits_t) − logits_t[target_t]) (F32 [tokens]; 0 where
+     * targets[t] &lt; 0, ignored). When gradScale != 0, logits [tokens×vocab] (F32 or BF16) are overwritten IN
+     * PLACE by gradScale·w_t·(softmax(logits_t) − onehot(target_t)) (zero rows where ignored). targets I32
+     * [tokens] (≥ vocab: {@link LoraparException} on the CPU); weights F32 [tokens], nullable (all 1).
+     */
+    public static void crossEntropy(Stream stream, Tensor logits, Tensor targets, Tensor weights, float gradScale,
+                                    Tensor losses) {
+        LayerOps.crossEntropy(stream, logits, targets, weights, gradScale, losses);
+    }
 }

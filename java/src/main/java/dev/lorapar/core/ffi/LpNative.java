@@ -208,6 +208,39 @@ public final class LpNative {
             C_POINTER, C_POINTER, C_POINTER,
             C_POINTER));
 
+    private static final MethodHandle LP_EMBEDDING_FORWARD = bind("lp_embedding_forward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_EMBEDDING_BACKWARD = bind("lp_embedding_backward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_RMSNORM_FORWARD = bind("lp_rmsnorm_forward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_RMSNORM_BACKWARD = bind("lp_rmsnorm_backward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER, C_INT32));
+    private static final MethodHandle LP_ROPE = bind("lp_rope", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64,
+            C_POINTER, C_DOUBLE, C_INT32, C_INT32, C_POINTER));
+    private static final MethodHandle LP_SWIGLU_FORWARD = bind("lp_swiglu_forward", status(
+            C_POINTER, C_INT32, C_INT64, C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_SWIGLU_BACKWARD = bind("lp_swiglu_backward", status(
+            C_POINTER, C_INT32, C_INT64, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_ATTENTION_FORWARD = bind("lp_attention_forward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER));
+    private static final MethodHandle LP_ATTENTION_BACKWARD = bind("lp_attention_backward", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_CROSS_ENTROPY = bind("lp_cross_entropy", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER, C_FLOAT, C_POINTER));
+
     private static final List<String> BOUND_SYMBOLS = List.copyOf(BOUND);
 
     /** Every symbol name this class binds (one per function of lorapar.h). */
@@ -717,5 +750,139 @@ public final class LpNative {
             check("lp_partition_masks", status);
             return counts.toArray(C_INT64);
         }
+    }
+
+    // ------------------------------------------------------------------ LLaMA layer ops
+
+    /** {@code lp_embedding_forward}. */
+    public static void embeddingForward(MemorySegment stream, int dtype, long tokens, long vocab, long dim,
+                                        MemorySegment ids, MemorySegment table, MemorySegment out) {
+        int status;
+        try {
+            status = (int) LP_EMBEDDING_FORWARD.invokeExact(stream, dtype, tokens, vocab, dim, ids, table, out);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_embedding_forward", status);
+    }
+
+    /** {@code lp_embedding_backward}. */
+    public static void embeddingBackward(MemorySegment stream, int dtype, long tokens, long vocab, long dim,
+                                         MemorySegment ids, MemorySegment dOut, MemorySegment dTable) {
+        int status;
+        try {
+            status = (int) LP_EMBEDDING_BACKWARD.invokeExact(stream, dtype, tokens, vocab, dim, ids, dOut, dTable);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_embedding_backward", status);
+    }
+
+    /** {@code lp_rmsnorm_forward}. */
+    public static void rmsnormForward(MemorySegment stream, int dtype, long rows, long dim, float eps, MemorySegment x,
+                                      MemorySegment w, MemorySegment y, MemorySegment rstd) {
+        int status;
+        try {
+            status = (int) LP_RMSNORM_FORWARD.invokeExact(stream, dtype, rows, dim, eps, x, w, y, rstd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_rmsnorm_forward", status);
+    }
+
+    /** {@code lp_rmsnorm_backward}; null dx / dw become C NULL. */
+    public static void rmsnormBackward(MemorySegment stream, int dtype, long rows, long dim, MemorySegment x,
+                                       MemorySegment w, MemorySegment rstd, MemorySegment dy, MemorySegment dx,
+                                       MemorySegment dw, int accumulateDx) {
+        int status;
+        try {
+            status = (int) LP_RMSNORM_BACKWARD.invokeExact(stream, dtype, rows, dim, x, w, rstd, dy, nullable(dx),
+                    nullable(dw), accumulateDx);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_rmsnorm_backward", status);
+    }
+
+    /** {@code lp_rope}. */
+    public static void rope(MemorySegment stream, int dtype, long tokens, long heads, long headDim,
+                            MemorySegment positions, double theta, int style, int inverse, MemorySegment x) {
+        int status;
+        try {
+            status = (int) LP_ROPE.invokeExact(stream, dtype, tokens, heads, headDim, positions, theta, style,
+                    inverse, x);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_rope", status);
+    }
+
+    /** {@code lp_swiglu_forward}. */
+    public static void swigluForward(MemorySegment stream, int dtype, long n, MemorySegment gate, MemorySegment up,
+                                     MemorySegment out) {
+        int status;
+        try {
+            status = (int) LP_SWIGLU_FORWARD.invokeExact(stream, dtype, n, gate, up, out);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_swiglu_forward", status);
+    }
+
+    /** {@code lp_swiglu_backward}. */
+    public static void swigluBackward(MemorySegment stream, int dtype, long n, MemorySegment gate, MemorySegment up,
+                                      MemorySegment dOut, MemorySegment dGate, MemorySegment dUp) {
+        int status;
+        try {
+            status = (int) LP_SWIGLU_BACKWARD.invokeExact(stream, dtype, n, gate, up, dOut, dGate, dUp);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_swiglu_backward", status);
+    }
+
+    /** {@code lp_attention_forward}; null segmentIds becomes C NULL. */
+    public static void attentionForward(MemorySegment stream, int dtype, long batch, long seq, long nHeads,
+                                        long nKvHeads, long headDim, float scale, MemorySegment q, MemorySegment k,
+                                        MemorySegment v, MemorySegment segmentIds, MemorySegment out,
+                                        MemorySegment lse) {
+        int status;
+        try {
+            status = (int) LP_ATTENTION_FORWARD.invokeExact(stream, dtype, batch, seq, nHeads, nKvHeads, headDim, scale,
+                    q, k, v, nullable(segmentIds), out, lse);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_attention_forward", status);
+    }
+
+    /** {@code lp_attention_backward}; null segmentIds becomes C NULL. */
+    public static void attentionBackward(MemorySegment stream, int dtype, long batch, long seq, long nHeads,
+                                         long nKvHeads, long headDim, float scale, MemorySegment q, MemorySegment k,
+                                         MemorySegment v, MemorySegment segmentIds, MemorySegment out,
+                                         MemorySegment lse, MemorySegment dOut, MemorySegment dq, MemorySegment dk,
+                                         MemorySegment dv) {
+        int status;
+        try {
+            status = (int) LP_ATTENTION_BACKWARD.invokeExact(stream, dtype, batch, seq, nHeads, nKvHeads, headDim,
+                    scale, q, k, v, nullable(segmentIds), out, lse, dOut, dq, dk, dv);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_attention_backward", status);
+    }
+
+    /** {@code lp_cross_entropy}; null weights become C NULL. */
+    public static void crossEntropy(MemorySegment stream, int dtype, long tokens, long vocab, MemorySegment logits,
+                                    MemorySegment targets, MemorySegment weights, float gradScale,
+                                    MemorySegment losses) {
+        int status;
+        try {
+            status = (int) LP_CROSS_ENTROPY.invokeExact(stream, dtype, tokens, vocab, logits, targets,
+                    nullable(weights), gradScale, losses);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_cross_entropy", status);
     }
 }

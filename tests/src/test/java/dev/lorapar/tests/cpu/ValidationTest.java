@@ -227,4 +227,77 @@ class ValidationTest {
             assertEquals(1, Ops.selectTopMass(s.stream(), ok, 0.5, out));
         }
     }
+
+    @Test
+    void layerOpsShapesDtypesAndScalars() {
+        try (TensorScope s = new TensorScope(Device.CPU)) {
+            Stream st = s.stream();
+            Tensor ids = s.zeros(DType.I32, 4), table = s.zeros(DType.F32, 10, 6), out = s.zeros(DType.F32, 4, 6);
+            Ops.embeddingForward(st, ids, table, out); // the valid call, for contrast
+            assertIllegal(() -> Ops.embeddingForward(st, s.zeros(DType.F32, 4), table, out), "ids", "F32");
+            assertIllegal(() -> Ops.embeddingForward(st, ids, table, s.zeros(DType.F32, 4, 7)), "out", "[4, 7]");
+            assertIllegal(() -> Ops.embeddingForward(st, ids, s.zeros(DType.U8, 10, 6), out), "table", "U8");
+            assertIllegal(() -> Ops.embeddingBackward(st, ids, out, s.zeros(DType.BF16, 10, 6)), "dTable", "BF16");
+            assertIllegal(() -> Ops.embeddingBackward(st, s.zeros(DType.I32, 5), out, table), "ids", "[5]");
+            assertNullRefused(() -> Ops.embeddingForward(null, ids, table, out), "stream");
+
+            Tensor x = s.zeros(DType.F32, 3, 8), w = s.zeros(DType.F32, 8), y = s.zeros(DType.F32, 3, 8);
+            Tensor rstd = s.zeros(DType.F32, 3);
+            Ops.rmsnormForward(st, 1e-5f, x, w, y, rstd);
+            assertIllegal(() -> Ops.rmsnormForward(st, 1e-5f, x, s.zeros(DType.F32, 7), y, rstd), "w", "[7]");
+            assertIllegal(() -> Ops.rmsnormForward(st, 1e-5f, x, w, y, s.zeros(DType.BF16, 3)), "rstd", "BF16");
+            assertIllegal(() -> Ops.rmsnormForward(st, -1f, x, w, y, rstd), "eps");
+            assertIllegal(() -> Ops.rmsnormForward(st, Float.NaN, x, w, y, rstd), "eps");
+            assertIllegal(() -> Ops.rmsnormForward(st, 1e-5f, s.zeros(DType.F32, 3, 0), s.zeros(DType.F32, 0),
+                    s.zeros(DType.F32, 3, 0), rstd), "dim");
+            assertRefused(() -> Ops.rmsnormForward(st, 1e-5f, x, w, x, rstd), "rmsnormForward with y = x");
+            assertIllegal(() -> Ops.rmsnormBackward(st, x, w, rstd, y, s.zeros(DType.BF16, 3, 8), null, false), "dx");
+            assertIllegal(() -> Ops.rmsnormBackward(st, x, w, rstd, y, null, s.zeros(DType.F32, 9), false), "dw", "[9]");
+
+            Tensor q = s.zeros(DType.F32, 5, 2, 8), pos = s.zeros(DType.I32, 5);
+            Ops.rope(st, q, pos, 10000, Ops.RopeKind.ROTATE_HALF, false);
+            assertIllegal(() -> Ops.rope(st, s.zeros(DType.F32, 5, 2, 7), pos, 10000, Ops.RopeKind.ROTATE_HALF, false),
+                    "headDim");
+            assertIllegal(() -> Ops.rope(st, q, s.zeros(DType.I32, 4), 10000, Ops.RopeKind.ADJACENT_PAIRS, false),
+                    "positions", "[4]");
+            assertIllegal(() -> Ops.rope(st, q, pos, 0, Ops.RopeKind.ADJACENT_PAIRS, false), "theta");
+            assertNullRefused(() -> Ops.rope(st, q, pos, 10000, null, false), "kind");
+            assertRefused(() -> Ops.rope(st, q, s.of(DType.I32, new float[] {0, 1, -3, 2, 4}, 5), 10000,
+                    Ops.RopeKind.ADJACENT_PAIRS, false), "rope with a negative position");
+
+            Tensor g = s.zeros(DType.F32, 12), u = s.zeros(DType.F32, 3, 4);
+            Ops.swigluForward(st, g, u, u); // out aliasing up is allowed
+            assertIllegal(() -> Ops.swigluForward(st, g, s.zeros(DType.F32, 11), g), "up", "11");
+            assertIllegal(() -> Ops.swigluForward(st, g, s.zeros(DType.BF16, 12), g), "up", "BF16");
+            assertIllegal(() -> Ops.swigluBackward(st, g, u, g, g, s.zeros(DType.F32, 13)), "dUp");
+            assertRefused(() -> Ops.swigluBackward(st, g, u, g, u, u), "swigluBackward with dGate = dUp");
+
+            Tensor aq = s.zeros(DType.F32, 2, 3, 4, 8), ak = s.zeros(DType.F32, 2, 3, 2, 8), av = s.zeros(DType.F32, 2, 3, 2, 8);
+            Tensor ao = s.zeros(DType.F32, 2, 3, 4, 8), lse = s.zeros(DType.F32, 2, 4, 3);
+            Ops.attentionForward(st, 0.35f, aq, ak, av, null, ao, lse);
+            assertIllegal(() -> Ops.attentionForward(st, 0.35f, aq, s.zeros(DType.F32, 2, 3, 3, 8),
+                    s.zeros(DType.F32, 2, 3, 3, 8), null, ao, lse), "nKvHeads", "3");
+            assertIllegal(() -> Ops.attentionForward(st, 0.35f, aq, ak, av, null, ao, s.zeros(DType.F32, 2, 3, 4)),
+                    "lse", "[2, 3, 4]");
+            assertIllegal(() -> Ops.attentionForward(st, 0.35f, aq, ak, av, s.zeros(DType.F32, 2, 3), ao, lse),
+                    "segmentIds", "F32");
+            assertIllegal(() -> Ops.attentionForward(st, 0.35f, aq, ak, s.zeros(DType.F32, 2, 3, 2, 4), null, ao, lse),
+                    "v", "[2, 3, 2, 4]");
+            assertIllegal(() -> Ops.attentionForward(st, Float.NaN, aq, ak, av, null, ao, lse), "scale");
+            Tensor dk = s.zeros(DType.F32, 2, 3, 2, 8), dv = s.zeros(DType.F32, 2, 3, 2, 8);
+            assertRefused(() -> Ops.attentionBackward(st, 0.35f, aq, ak, av, null, ao, lse, ao, aq, dk, dv),
+                    "attentionBackward with dq = q");
+            assertIllegal(() -> Ops.attentionBackward(st, 0.35f, aq, ak, av, null, ao, lse, ao, s.zeros(DType.F32, 2, 3, 4, 8),
+                    s.zeros(DType.BF16, 2, 3, 2, 8), dv), "dk", "BF16");
+
+            Tensor logits = s.zeros(DType.F32, 4, 9), targets = s.zeros(DType.I32, 4), losses = s.zeros(DType.F32, 4);
+            Ops.crossEntropy(st, logits, targets, null, 1f, losses);
+            assertIllegal(() -> Ops.crossEntropy(st, logits, s.zeros(DType.I32, 3), null, 1f, losses), "targets", "[3]");
+            assertIllegal(() -> Ops.crossEntropy(st, logits, targets, s.zeros(DType.BF16, 4), 1f, losses), "weights");
+            assertIllegal(() -> Ops.crossEntropy(st, logits, targets, null, Float.POSITIVE_INFINITY, losses),
+                    "gradScale");
+            assertIllegal(() -> Ops.crossEntropy(st, s.zeros(DType.F32, 4, 0), targets, null, 1f, losses), "vocab");
+            assertIllegal(() -> Ops.crossEntropy(st, logits, targets, null, 1f, s.zeros(DType.F32, 4, 1)), "losses");
+        }
+    }
 }
