@@ -39,7 +39,8 @@ public final class Tensor implements AutoCloseable {
     private final boolean pinned;
     private final MemorySegment pointer;
     private final LifeState life;
-    private final Cleaner.Cleanable leakCheck;
+    private final Cleaner.Cleanable leakCheck; // null for a view
+    private final boolean view;
 
     /** Closed flag shared with the leak detector (which must not reference the tensor). */
     private static final class LifeState implements Runnable {
@@ -71,6 +72,54 @@ public final class Tensor implements AutoCloseable {
         this.life = new LifeState((pinned ? "pinned " : "") + "Tensor " + dtype + " " + Arrays.toString(shape) + " on "
                 + device + " (" + byteSize + " bytes at 0x" + Long.toHexString(pointer.address()) + ")");
         this.leakCheck = LEAK_DETECTOR.register(this, life);
+        this.view = false;
+    }
+
+    /** A view of owner's buffer with another shape of the same element count (see {@link #view}). */
+    private Tensor(Tensor owner, long[] shape) {
+        this.device = owner.device;
+        this.dtype = owner.dtype;
+        this.shape = shape;
+        this.numel = owner.numel;
+        this.byteSize = owner.byteSize;
+        this.pinned = owner.pinned;
+        this.pointer = owner.pointer;
+        this.life = owner.life; // closing the owner closes every view of it
+        this.leakCheck = null;
+        this.view = true;
+    }
+
+    /**
+     * The same buffer seen with another shape of the same element count (row-major, no copy), e.g. q
+     * {@code [tokens×dim]} as {@code [tokens×heads×headDim]}. A view owns nothing: its {@link #close()} does
+     * nothing, and once the owning tensor is closed every use of the view throws IllegalStateException.
+     *
+     * @throws IllegalArgumentException when the element counts differ or a dim is negative
+     * @throws IllegalStateException    when this tensor is closed
+     */
+    public Tensor view(long... newShape) {
+        segment(); // closed check
+        long[] copy = newShape.clone();
+        if (copy.length > MAX_RANK) {
+            throw new IllegalArgumentException("view: rank " + copy.length + " > " + MAX_RANK);
+        }
+        long count = 1;
+        for (long d : copy) {
+            if (d < 0) {
+                throw new IllegalArgumentException("view: negative dim in " + Arrays.toString(copy));
+            }
+            count = Math.multiplyExact(count, d);
+        }
+        if (count != numel) {
+            throw new IllegalArgumentException("view: shape " + Arrays.toString(copy) + " has " + count
+                    + " elements, the tensor " + Arrays.toString(shape) + " has " + numel);
+        }
+        return new Tensor(this, copy);
+    }
+
+    /** True for a tensor made by {@link #view}, which does not own its buffer. */
+    public boolean isView() {
+        return view;
     }
 
     // ------------------------------------------------------------------ creation
@@ -386,9 +435,12 @@ public final class Tensor implements AutoCloseable {
         return life.closed.get();
     }
 
-    /** Frees the buffer ({@code lp_free}, or {@code lp_host_free_pinned}); later calls do nothing. */
+    /** Frees the buffer ({@code lp_free}, or {@code lp_host_free_pinned}); later calls do nothing; a view's does nothing. */
     @Override
     public void close() {
+        if (view) {
+            return; // the owner frees the buffer
+        }
         if (life.closed.compareAndSet(false, true)) {
             leakCheck.clean(); // deregisters; the action sees closed == true and logs nothing
             if (pinned) {
