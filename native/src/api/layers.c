@@ -23,15 +23,21 @@ static lp_status lp_bytes_of(const char *fn, const char *name, int64_t elements,
     return LP_OK;
 }
 
-lp_status lp_embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
-                               const int32_t *ids, const void *table, void *out) {
-    static const char fn[] = "lp_embedding_forward";
+/* The arguments both embedding ops share: stream, dtype, sizes ≥ 0, ids [tokens]. */
+static lp_status lp_check_embedding(const char *fn, lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab,
+                                    int64_t dim, const int32_t *ids) {
     LP_TRY(lp_check_stream(fn, stream));
     LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
     LP_TRY(lp_check_nonnegative(fn, "tokens", tokens));
     LP_TRY(lp_check_nonnegative(fn, "vocab", vocab));
     LP_TRY(lp_check_nonnegative(fn, "dim", dim));
-    LP_TRY(lp_check_data(fn, "ids", ids, tokens));
+    return lp_check_data(fn, "ids", ids, tokens);
+}
+
+lp_status lp_embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
+                               const int32_t *ids, const void *table, void *out) {
+    static const char fn[] = "lp_embedding_forward";
+    LP_TRY(lp_check_embedding(fn, stream, dtype, tokens, vocab, dim, ids));
     LP_TRY(lp_check_matrix(fn, "table [vocab x dim]", table, vocab, dim));
     LP_TRY(lp_check_matrix(fn, "out [tokens x dim]", out, tokens, dim));
     if (tokens == 0) return LP_OK;
@@ -41,12 +47,7 @@ lp_status lp_embedding_forward(lp_stream stream, lp_dtype dtype, int64_t tokens,
 lp_status lp_embedding_backward(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, int64_t dim,
                                 const int32_t *ids, const void *d_out, float *d_table) {
     static const char fn[] = "lp_embedding_backward";
-    LP_TRY(lp_check_stream(fn, stream));
-    LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
-    LP_TRY(lp_check_nonnegative(fn, "tokens", tokens));
-    LP_TRY(lp_check_nonnegative(fn, "vocab", vocab));
-    LP_TRY(lp_check_nonnegative(fn, "dim", dim));
-    LP_TRY(lp_check_data(fn, "ids", ids, tokens));
+    LP_TRY(lp_check_embedding(fn, stream, dtype, tokens, vocab, dim, ids));
     LP_TRY(lp_check_matrix(fn, "d_out [tokens x dim]", d_out, tokens, dim));
     LP_TRY(lp_check_matrix(fn, "d_table [vocab x dim]", d_table, vocab, dim));
     if (tokens == 0) return LP_OK;

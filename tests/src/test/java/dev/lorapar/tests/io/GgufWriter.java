@@ -9,7 +9,7 @@ import java.util.Map;
  * Composes GGUF v3 files byte by byte for the tests (per the GGUF spec, independently of the
  * loader). Metadata values are given with their GGUF type; tensors with ggml dims innermost-first.
  */
-final class GgufWriter {
+public final class GgufWriter {
     // GGUF value types
     static final int UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
             STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12;
@@ -29,9 +29,43 @@ final class GgufWriter {
     int dataOffset;
 
     /** Adds a metadata pair; for ARRAY the value is an {@code Object[]{elementType, List<?>}}. */
-    GgufWriter kv(String key, int type, Object value) {
+    public GgufWriter kv(String key, int type, Object value) {
         kvs.add(new Kv(key, type, value));
         return this;
+    }
+
+    /** Typed shorthands of {@link #kv} (the tokenizer tests build vocabulary-only files with them). */
+    public GgufWriter string(String key, String value) {
+        return kv(key, STRING, value);
+    }
+
+    public GgufWriter uint32(String key, int value) {
+        return kv(key, UINT32, (long) value);
+    }
+
+    public GgufWriter bool(String key, boolean value) {
+        return kv(key, BOOL, value ? 1L : 0L);
+    }
+
+    public GgufWriter strings(String key, List<String> values) {
+        return kv(key, ARRAY, new Object[] {STRING, values});
+    }
+
+    public GgufWriter floats(String key, float[] values) {
+        List<Double> items = new ArrayList<>(values.length);
+        for (float v : values) items.add((double) v);
+        return kv(key, ARRAY, new Object[] {FLOAT32, items});
+    }
+
+    public GgufWriter int32s(String key, int[] values) {
+        List<Long> items = new ArrayList<>(values.length);
+        for (int v : values) items.add((long) v);
+        return kv(key, ARRAY, new Object[] {INT32, items});
+    }
+
+    /** The whole file (same as {@link #build}). */
+    public byte[] toByteArray() {
+        return build();
     }
 
     GgufWriter alignment(int a) {
@@ -97,7 +131,7 @@ final class GgufWriter {
         return "blk." + p[2] + "." + rest + ".weight";
     }
 
-    byte[] build() {
+    public byte[] build() {
         LeBuffer b = new LeBuffer();
         b.utf8("GGUF").field32(3, "version").field64(tensors.size(), "tensor count").field64(kvs.size(), "kv count");
         for (Kv kv : kvs) {

@@ -1,5 +1,6 @@
 package dev.lorapar.tests.tokenizer;
 
+import dev.lorapar.tests.io.GgufWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
 package dev.lorapar.tests.tokenizer;
 
+import dev.lorapar.tests.io.GgufWriter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import dev.lorapar.tests.io.SharedData;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -42,22 +43,9 @@ final class TokenizerData {
     private TokenizerData() {
     }
 
-    /** The shared/data folder, found by walking up from the working directory; skips the test if absent. */
-    static Path dataDir() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared/data");
-            if (Files.isRegularFile(candidate.resolve("README.md"))) {
-                return candidate;
-            }
-        }
-        Assumptions.assumeTrue(false, "shared/data (with README.md) not found above " + Path.of("").toAbsolutePath());
-        throw new AssertionError("unreachable");
-    }
-
+    /** {@code shared/data/<relative>} ({@link SharedData}); skips the test when it is missing. */
     static Path file(String relative) {
-        Path path = dataDir().resolve(relative);
-        Assumptions.assumeTrue(Files.isRegularFile(path), "missing shared data file " + path);
-        return path;
+        return SharedData.require(relative);
     }
 
     /** The LLaMA-2 tokenizer loaded from {@code source} (cached). */
@@ -116,7 +104,9 @@ final class TokenizerData {
 
     /** Every MMLU test question and choice (all 57 subjects), each field one text. */
     static List<String> mmluTest() {
-        Path dir = dataDir().resolve("mmlu/test");
+        Path data = SharedData.find();
+        Assumptions.assumeTrue(data != null, "shared/data not found");
+        Path dir = data.resolve("mmlu/test");
         Assumptions.assumeTrue(Files.isDirectory(dir), "missing " + dir);
         List<String> texts = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
