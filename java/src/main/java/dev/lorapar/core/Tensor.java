@@ -75,15 +75,15 @@ public final class Tensor implements AutoCloseable {
         this.view = false;
     }
 
-    /** A view of owner's buffer with another shape of the same element count (see {@link #view}). */
-    private Tensor(Tensor owner, long[] shape) {
+    /** A view of {@code numel} elements of owner's buffer from byte offset {@code offset} (see {@link #view}, {@link #rows}). */
+    private Tensor(Tensor owner, long[] shape, long offset, long numel) {
         this.device = owner.device;
         this.dtype = owner.dtype;
         this.shape = shape;
-        this.numel = owner.numel;
-        this.byteSize = owner.byteSize;
+        this.numel = numel;
+        this.byteSize = numel * owner.dtype.byteSize();
         this.pinned = owner.pinned;
-        this.pointer = owner.pointer;
+        this.pointer = offset == 0 ? owner.pointer : MemorySegment.ofAddress(owner.pointer.address() + offset);
         this.life = owner.life; // closing the owner closes every view of it
         this.leakCheck = null;
         this.view = true;
@@ -114,7 +114,29 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("view: shape " + Arrays.toString(copy) + " has " + count
                     + " elements, the tensor " + Arrays.toString(shape) + " has " + numel);
         }
-        return new Tensor(this, copy);
+        return new Tensor(this, copy, 0, numel);
+    }
+
+    /**
+     * Rows {@code [from, from + count)} along dim 0, as a view (no copy) of shape {@code [count, dims 1..]}: e.g.
+     * the first {@code tokens} rows of a workspace sized for the longest batch. Like {@link #view} it owns nothing.
+     *
+     * @throws IllegalArgumentException when the range is outside {@code [0, dim(0)]} or the tensor has rank 0
+     * @throws IllegalStateException    when this tensor is closed
+     */
+    public Tensor rows(long from, long count) {
+        segment(); // closed check
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("rows: a rank-0 tensor has no rows");
+        }
+        if (from < 0 || count < 0 || from > shape[0] - count) {
+            throw new IllegalArgumentException("rows: [" + from + ", " + from + " + " + count + ") is outside [0, "
+                    + shape[0] + ") of " + this);
+        }
+        long rowElements = shape[0] == 0 ? 0 : numel / shape[0];
+        long[] sub = shape.clone();
+        sub[0] = count;
+        return new Tensor(this, sub, from * rowElements * dtype.byteSize(), count * rowElements);
     }
 
     /** True for a tensor made by {@link #view}, which does not own its buffer. */

@@ -9,88 +9,66 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The LLaMA forward pass on the tensor core, for a batch of equal-length sequences starting at position 0:
- * embedding → per layer (RMSNorm → q, k, v → RoPE → causal GQA attention → o, residual; RMSNorm → gate, up →
- * SwiGLU → down, residual) → final RMSNorm → LM head. No KV cache yet (generation with a cache is later work of
- * the model issue); no LoRA yet.
+ * The LLaMA forward pass for a batch of equal-length sequences starting at position 0 (no KV cache: the whole
+ * prefix is recomputed), with an optional LoRA adapter: embedding → layers ({@link LayerPass#forward}) → final
+ * RMSNorm → LM head. For training use {@link LlamaForwardBackward}; for generation {@code LlamaGenerator}.
  */
 public final class LlamaForward {
     private LlamaForward() {
     }
 
+    /** {@link #logits(Stream, LlamaWeights, LoraAdapter, int[][])} of the base model. */
+    public static Tensor logits(Stream stream, LlamaWeights weights, int[][] tokens) {
+        return logits(stream, weights, null, tokens);
+    }
+
     /**
      * Logits [batch·seq × vocab] F32 (row b·seq + i is sequence b at position i) of the token ids
-     * {@code tokens [batch][seq]}. The caller owns (closes) the result.
+     * {@code tokens [batch][seq]}, with {@code adapter} active (null = disabled). The caller owns the result.
      */
-    public static Tensor logits(Stream stream, LlamaWeights weights, int[][] tokens) {
+    public static Tensor logits(Stream stream, LlamaWeights weights, LoraAdapter adapter, int[][] tokens) {
         LlamaConfig c = weights.config();
         int batch = tokens.length;
         if (batch == 0 || tokens[0].length == 0) {
             throw new IllegalArgumentException("LlamaForward: empty batch");
         }
         int seq = tokens[0].length;
-        long rows = (long) batch * seq;
-        float[] ids = new float[Math.toIntExact(rows)];     // [batch·seq]
-        float[] positions = new float[ids.length];         // [batch·seq]
-        for (int b = 0; b < batch; b++) {
-            if (tokens[b].length != seq) {
-                throw new IllegalArgumentException("LlamaForward: sequence " + b + " has " + tokens[b].length
-                        + " tokens, sequence 0 has " + seq + " (equal lengths required)");
-            }
-            for (int i = 0; i < seq; i++) {
-                int id = tokens[b][i];
-                if (id < 0 || id >= c.vocabSize()) {
-                    throw new IllegalArgumentException("LlamaForward: token " + id + " at [" + b + "][" + i
-                            + "] is outside the vocabulary [0, " + c.vocabSize() + ")");
-                }
-                ids[b * seq + i] = id;
-                positions[b * seq + i] = i;
-            }
+        int[][] noTargets = new int[batch][seq];
+        for (int[] row : noTargets) {
+            java.util.Arrays.fill(row, -1);
+        }
+        TokenBatch tb = new TokenBatch(tokens, noTargets, null, null);
+        tb.checkVocabulary(c.vocabSize());
+        int rows = tb.rows();
+        LoraBinding lora = LoraBinding.of(weights, adapter);
+        boolean[] adapted = new boolean[LoraTarget.values().length];
+        LoraAdapter bound = adapter != null ? adapter : weights.residualOwner();
+        if (bound != null) {
+            bound.config().targets().forEach(t -> adapted[t.ordinal()] = true);
         }
         DType dt = weights.dtype();
         Device device = stream.device();
-        Ops.RopeKind rope = c.ropeStyle() == RopeStyle.ROTATE_HALF ? Ops.RopeKind.ROTATE_HALF
-                : Ops.RopeKind.ADJACENT_PAIRS;
-        int heads = c.nHeads(), kvHeads = c.nKvHeads(), headDim = c.headDim();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        float eps = (float) c.normEps();
-        List<Tensor> scratch = new ArrayList<>();
+        List<Runnable> scratch = new ArrayList<>(); // closers
         Tensor logits = null;
         try {
-            Tensor idsT = keep(scratch, Tensor.of(stream, DType.I32, ids, rows));         // [T]
-            Tensor pos = keep(scratch, Tensor.of(stream, DType.I32, positions, rows));    // [T]
-            Tensor x = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));            // [T×dim] residual stream
-            Tensor h = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));            // [T×dim] normed
-            Tensor rstd = keep(scratch, Tensor.empty(device, DType.F32, rows));           // [T]
-            Tensor q = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));            // [T×dim]
-            Tensor k = keep(scratch, Tensor.empty(device, dt, rows, c.kvDim()));          // [T×kvDim]
-            Tensor v = keep(scratch, Tensor.empty(device, dt, rows, c.kvDim()));          // [T×kvDim]
-            Tensor att = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));          // [T×dim]
-            Tensor lse = keep(scratch, Tensor.empty(device, DType.F32, batch, heads, seq)); // [B×H×S]
-            Tensor gate = keep(scratch, Tensor.empty(device, dt, rows, c.hiddenDim()));   // [T×hidden]
-            Tensor up = keep(scratch, Tensor.empty(device, dt, rows, c.hiddenDim()));     // [T×hidden]
-
-            Ops.embeddingForward(stream, idsT, weights.embedding(), x);
-            for (LlamaWeights.Layer layer : weights.layers()) {
-                Ops.rmsnormForward(stream, eps, x, layer.attentionNorm(), h, rstd);
-                Ops.gemm(stream, false, true, 1f, h, layer.wq(), 0f, q);
-                Ops.gemm(stream, false, true, 1f, h, layer.wk(), 0f, k);
-                Ops.gemm(stream, false, true, 1f, h, layer.wv(), 0f, v);
-                Ops.rope(stream, q.view(rows, heads, headDim), pos, c.ropeTheta(), rope, false);
-                Ops.rope(stream, k.view(rows, kvHeads, headDim), pos, c.ropeTheta(), rope, false);
-                Ops.attentionForward(stream, scale, q.view(batch, seq, heads, headDim),
-                        k.view(batch, seq, kvHeads, headDim), v.view(batch, seq, kvHeads, headDim), null,
-                        att.view(batch, seq, heads, headDim), lse);
-                Ops.gemm(stream, false, true, 1f, att, layer.wo(), 1f, x);      // x += att·Woᵀ
-                Ops.rmsnormForward(stream, eps, x, layer.ffnNorm(), h, rstd);
-                Ops.gemm(stream, false, true, 1f, h, layer.wGate(), 0f, gate);
-                Ops.gemm(stream, false, true, 1f, h, layer.wUp(), 0f, up);
-                Ops.swigluForward(stream, gate, up, up);                          // up ← silu(gate)⊙up
-                Ops.gemm(stream, false, true, 1f, up, layer.wDown(), 1f, x);    // x += act·Wdownᵀ
+            Tensor ids = keep(scratch, Tensor.of(stream, DType.I32, TokenBatch.flatten(tokens), rows)); // [T]
+            Tensor pos = keep(scratch, Tensor.of(stream, DType.I32, tb.positions(), rows));            // [T]
+            Tensor x = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));                          // [T×dim]
+            Tensor next = keep(scratch, Tensor.empty(device, dt, rows, c.dim()));                       // [T×dim]
+            Tensor rstd = keep(scratch, Tensor.empty(device, DType.F32, rows));                         // [T]
+            LayerActivations acts = new LayerActivations(device, dt, c, rows, lora.rank(), adapted);
+            scratch.add(acts::close);
+            PassShape p = new PassShape(stream, c, batch, seq, pos, null, lora);
+            Ops.embeddingForward(stream, ids, weights.embedding(), x);
+            for (int l = 0; l < c.nLayers(); l++) {
+                LayerPass.forward(p, l, weights.layers().get(l), x, acts.rows(rows), next);
+                Tensor t = x;
+                x = next;
+                next = t;
             }
-            Ops.rmsnormForward(stream, eps, x, weights.finalNorm(), h, rstd);
-            logits = Tensor.empty(device, DType.F32, rows, c.vocabSize());       // [T×vocab]
-            Ops.gemm(stream, false, true, 1f, h, weights.lmHead(), 0f, logits);
+            Ops.rmsnormForward(stream, p.eps(), x, weights.finalNorm(), next, rstd);
+            logits = Tensor.empty(device, DType.F32, rows, c.vocabSize());                             // [T×vocab]
+            Ops.gemm(stream, false, true, 1f, next, weights.lmHead(), 0f, logits);
             stream.synchronize();
             Tensor result = logits;
             logits = null;
@@ -99,12 +77,12 @@ public final class LlamaForward {
             if (logits != null) {
                 logits.close();
             }
-            scratch.forEach(Tensor::close);
+            scratch.forEach(Runnable::run);
         }
     }
 
-    private static Tensor keep(List<Tensor> scratch, Tensor t) {
-        scratch.add(t);
+    private static Tensor keep(List<Runnable> scratch, Tensor t) {
+        scratch.add(t::close);
         return t;
     }
 }

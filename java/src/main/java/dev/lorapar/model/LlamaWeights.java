@@ -27,6 +27,19 @@ public final class LlamaWeights implements AutoCloseable {
         List<Tensor> all() {
             return List.of(attentionNorm, wq, wk, wv, wo, ffnNorm, wGate, wUp, wDown);
         }
+
+        /** The weight [out×in] of one projection. */
+        public Tensor projection(LoraTarget target) {
+            return switch (target) {
+                case Q -> wq;
+                case K -> wk;
+                case V -> wv;
+                case O -> wo;
+                case GATE -> wGate;
+                case UP -> wUp;
+                case DOWN -> wDown;
+            };
+        }
     }
 
     private final LlamaConfig config;
@@ -35,6 +48,7 @@ public final class LlamaWeights implements AutoCloseable {
     private final List<Layer> layers;
     private final Tensor finalNorm; // [dim]
     private final Tensor lmHead;    // [vocab×dim]; the embedding itself when tied
+    private LoraAdapter residualOwner; // the PiSSA / OLoRA adapter whose residual the projections hold, or null
 
     private LlamaWeights(LlamaConfig config, DType dtype, Tensor embedding, List<Layer> layers, Tensor finalNorm,
                          Tensor lmHead) {
@@ -82,6 +96,59 @@ public final class LlamaWeights implements AutoCloseable {
         }
     }
 
+    /**
+     * Random weights of {@code config}'s shape for benchmarks: matrices N(0, 0.02²) and norms 1, but every matrix is
+     * tiled from one random block of 2²⁰ values uploaded once (so a 7B model is made in seconds, not minutes). Not
+     * for training or quality work.
+     */
+    public static LlamaWeights randomForBenchmark(LlamaConfig c, Stream stream, DType dtype, long seed) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("LlamaWeights: dtype must be F32 or BF16, got " + dtype);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[] block = new float[1 << 20];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (float) (0.02 * random.nextGaussian());
+        }
+        List<Tensor> made = new ArrayList<>();
+        try (Tensor source = Tensor.of(stream, dtype, block, block.length)) {
+            java.util.function.BiFunction<long[], Boolean, Tensor> make = (shape, norm) -> {
+                Tensor t = Tensor.empty(stream.device(), dtype, shape);
+                made.add(t);
+                if (norm) {
+                    t.fill(stream, 1.0);
+                    return t;
+                }
+                Tensor flat = t.view(t.numel());
+                for (long off = 0; off < t.numel(); off += block.length) {
+                    long n = Math.min(block.length, t.numel() - off);
+                    dev.lorapar.core.Ops.copy(stream, source.rows(0, n), flat.rows(off, n));
+                }
+                return t;
+            };
+            Tensor embedding = make.apply(new long[] {c.vocabSize(), c.dim()}, false);
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.nLayers(); i++) {
+                layers.add(new Layer(make.apply(new long[] {c.dim()}, true),
+                        make.apply(new long[] {c.dim(), c.dim()}, false),
+                        make.apply(new long[] {c.kvDim(), c.dim()}, false),
+                        make.apply(new long[] {c.kvDim(), c.dim()}, false),
+                        make.apply(new long[] {c.dim(), c.dim()}, false),
+                        make.apply(new long[] {c.dim()}, true),
+                        make.apply(new long[] {c.hiddenDim(), c.dim()}, false),
+                        make.apply(new long[] {c.hiddenDim(), c.dim()}, false),
+                        make.apply(new long[] {c.dim(), c.hiddenDim()}, false)));
+            }
+            Tensor finalNorm = make.apply(new long[] {c.dim()}, true);
+            Tensor lmHead = c.tiedEmbeddings() ? embedding : make.apply(new long[] {c.vocabSize(), c.dim()}, false);
+            stream.synchronize();
+            return new LlamaWeights(c, dtype, embedding, layers, finalNorm, lmHead);
+        } catch (RuntimeException e) {
+            made.forEach(Tensor::close);
+            throw e;
+        }
+    }
+
     private static Tensor upload(Checkpoint checkpoint, String name, Stream stream, DType dtype, List<Tensor> owned) {
         WeightTensor weight = checkpoint.tensor(name);
         Tensor t = Tensor.of(stream, dtype, weight.toFloats(), weight.shape());
@@ -114,6 +181,15 @@ public final class LlamaWeights implements AutoCloseable {
     /** [vocab×dim]; the embedding when the checkpoint ties them. */
     public Tensor lmHead() {
         return lmHead;
+    }
+
+    /** The PiSSA / OLoRA adapter whose residual W − scale·B₀·A₀ the projections now hold, or null (original weights). */
+    public LoraAdapter residualOwner() {
+        return residualOwner;
+    }
+
+    void setResidualOwner(LoraAdapter owner) {
+        this.residualOwner = owner;
     }
 
     @Override

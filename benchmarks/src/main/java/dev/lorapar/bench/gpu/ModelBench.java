@@ -1,0 +1,120 @@
+package dev.lorapar.bench.gpu;
+
+import dev.lorapar.core.DType;
+import dev.lorapar.core.Device;
+import dev.lorapar.core.Lorapar;
+import dev.lorapar.core.Stream;
+import dev.lorapar.model.LlamaConfig;
+import dev.lorapar.model.LlamaForwardBackward;
+import dev.lorapar.model.LlamaWeights;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraConfig;
+import dev.lorapar.model.LoraGradients;
+import dev.lorapar.model.RopeStyle;
+import dev.lorapar.model.TokenBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Model-level benchmark: a LLaMA-2-7B-shaped model with random bf16 weights, LoRA r = 16 (alpha 32) on all seven
+ * projections; forward + loss + backward (LoRA gradients and input gradients, no base gradients) of batch × seq
+ * tokens. Prints one line per configuration: step ms (median), tokens/s, model TFLOP/s, device memory in use.
+ * <pre>
+ * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.lorapar.bench.gpu.ModelBench \
+ *      [--layers 32] [--seq 2048] [--batches 1,4] [--steps 5] [--recompute] [--device cuda:0]
+ * </pre>
+ * The model FLOP count is 4·N·T for the projections and LM head (forward, and the input-gradient half of the
+ * backward; LoRA's own FLOPs are left out) plus 7·S²·dim per layer and sequence for causal attention (2 in the
+ * forward, 5 in the backward).
+ */
+public final class ModelBench {
+    private ModelBench() {
+    }
+
+    public static void main(String[] args) {
+        int layers = 32, seq = 2048, steps = 5;
+        int[] batches = {1, 4};
+        boolean recompute = false;
+        Device device = Device.cuda(0);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--layers" -> layers = Integer.parseInt(args[++i]);
+                case "--seq" -> seq = Integer.parseInt(args[++i]);
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--recompute" -> recompute = true;
+                case "--device" -> device = Device.parse(args[++i]);
+                default -> throw new IllegalArgumentException("ModelBench: unknown argument " + args[i]);
+            }
+        }
+        LlamaConfig c = new LlamaConfig(4096, 11008, layers, 32, 32, 32000, 4096, 1e-5, 10000, false,
+                RopeStyle.ROTATE_HALF);
+        DType dt = device.isCuda() ? DType.BF16 : DType.F32;
+        List<String> table = new ArrayList<>();
+        table.add(String.format("%-28s %10s %10s %9s %10s", "lorapar train step", "ms", "tokens/s", "TFLOP/s",
+                "mem GB"));
+        try (Stream stream = Stream.create(device)) {
+            long baseUsed = used(device);
+            long t0 = System.nanoTime();
+            try (LlamaWeights w = LlamaWeights.randomForBenchmark(c, stream, dt, 7);
+                 LoraAdapter adapter = LoraAdapter.create(w, LoraConfig.allProjections(16, 32, 11), stream);
+                 LoraGradients grads = new LoraGradients(adapter, stream)) {
+                System.out.printf("ModelBench: %d-layer 7B-shape model (%s) ready in %.1f s%n", layers, dt,
+                        (System.nanoTime() - t0) / 1e9);
+                for (int batch : batches) {
+                    table.add(runTrain(c, w, adapter, grads, stream, batch, seq, steps, recompute, baseUsed));
+                }
+            }
+        }
+        System.out.println();
+        table.forEach(System.out::println);
+    }
+
+    private static String runTrain(LlamaConfig c, LlamaWeights w, LoraAdapter adapter, LoraGradients grads,
+                                   Stream stream, int batch, int seq, int steps, boolean recompute, long baseUsed) {
+        String label = String.format("r16 all7 %dx%d%s", batch, seq, recompute ? " recompute" : "");
+        SplittableRandom random = new SplittableRandom(batch);
+        int[][] tokens = new int[batch][seq + 1];
+        for (int[] row : tokens) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = random.nextInt(c.vocabSize());
+            }
+        }
+        TokenBatch tb = TokenBatch.nextToken(tokens);
+        LlamaForwardBackward.Options options = LlamaForwardBackward.Options.of(batch * seq).withRecompute(recompute);
+        try (LlamaForwardBackward fb = LlamaForwardBackward.create(w, stream, options)) {
+            float scale = 1f / (batch * seq);
+            double[] ms = new double[steps];
+            double loss = 0;
+            for (int s = -2; s < steps; s++) {
+                long t = System.nanoTime();
+                loss = fb.forwardBackward(tb, adapter, LlamaForwardBackward.Gradients.lora(grads), scale).meanLoss();
+                if (s >= 0) {
+                    ms[s] = (System.nanoTime() - t) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            double median = ms[steps / 2];
+            double tokensPerS = batch * seq / (median / 1e3);
+            double n = (double) c.nLayers() * (4.0 * c.dim() * c.dim() + 3.0 * c.dim() * c.hiddenDim())
+                    + (double) c.vocabSize() * c.dim();
+            double flops = 4 * n * batch * seq + 7.0 * seq * seq * c.dim() * c.nLayers() * batch;
+            double memGb = (used(stream.device()) - baseUsed) / 1e9;
+            System.out.printf("ModelBench: %s loss %.4f steps(ms) %s%n", label, loss, Arrays.toString(ms));
+            return String.format("%-28s %10.1f %10.0f %9.1f %10.1f", label, median, tokensPerS,
+                    flops / (median / 1e3) / 1e12, memGb);
+        } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
+            return String.format("%-28s %s", label, "OOM: " + e.getMessage());
+        }
+    }
+
+    private static long used(Device device) {
+        if (!device.isCuda()) {
+            return 0;
+        }
+        var m = Lorapar.memInfo(device);
+        return m.totalBytes() - m.freeBytes();
+    }
+}
