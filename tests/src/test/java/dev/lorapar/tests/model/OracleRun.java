@@ -26,12 +26,12 @@ import java.util.Set;
  * Puts an {@link OracleModel} onto lorapar: its base weights through a Hugging Face folder and the loader (as a user
  * would load them), its LoRA matrices and masks copied into a {@link LoraAdapter}. Owns what it made.
  */
-final class OracleRun implements AutoCloseable {
-    final LlamaWeights weights;
-    final LoraAdapter adapter; // null when the oracle model has no LoRA
+public final class OracleRun implements AutoCloseable {
+    public final LlamaWeights weights;
+    public final LoraAdapter adapter; // null when the oracle model has no LoRA
     private final List<Tensor> masks = new ArrayList<>();
 
-    OracleRun(OracleModel model, Path dir, Stream stream, DType dtype, MaskMode mode) throws IOException {
+    public OracleRun(OracleModel model, Path dir, Stream stream, DType dtype, MaskMode mode) throws IOException {
         OracleCheckpoints.writeHuggingFace(model, dir, 64);
         try (Checkpoint checkpoint = Checkpoints.open(dir)) {
             weights = LlamaWeights.upload(checkpoint, stream, dtype);
@@ -75,11 +75,11 @@ final class OracleRun implements AutoCloseable {
         return t;
     }
 
-    static LoraTarget ours(dev.lorapar.tests.oracle.LoraTarget t) {
+    public static LoraTarget ours(dev.lorapar.tests.oracle.LoraTarget t) {
         return LoraTarget.valueOf(t.name());
     }
 
-    static dev.lorapar.tests.oracle.LoraTarget theirs(LoraTarget t) {
+    public static dev.lorapar.tests.oracle.LoraTarget theirs(LoraTarget t) {
         return dev.lorapar.tests.oracle.LoraTarget.valueOf(t.name());
     }
 
