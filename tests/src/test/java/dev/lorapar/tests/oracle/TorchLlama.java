@@ -1,10 +1,5 @@
 package dev.lorapar.tests.oracle;
 
-import java.util.Map;
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.ScalarTypeOptional;
-import org.bytedeco.pytorch.Tensor;
-
 /**
  * The oracle: the LLaMA-2 forward pass with LoRA and its gradients, built from libtorch (CPU) ops and
  * differentiated by libtorch autograd — nothing hand-written for the backward. Written from the definitions
@@ -20,7 +15,9 @@ import org.bytedeco.pytorch.Tensor;
  *   rms(x, w) = x / √(mean(x²) + ε) ⊙ w  (per row)
  * </pre>
  * Native memory: each call runs inside its own JavaCPP PointerScope, so every tensor it made is freed when it
- * returns (or throws); results come back as Java arrays.
+ * returns (or throws); results come back as Java arrays. Without libtorch on the class path (the GPU bundle
+ * does not carry it) every call aborts the running test, which is then reported skipped with the reason.
+ * This class names no libtorch type, so it loads without libtorch; the graph itself is {@link TorchGraph}.
  */
 public final class TorchLlama {
     /** The libtorch dtype every tensor of a call uses. FLOAT64 is the stronger oracle (used for the checks). */
@@ -31,24 +28,16 @@ public final class TorchLlama {
 
     /** Logits [B·S × vocab] (row b·S + t: sequence b at position t) of {@code tokens [B][S]}. No autograd. */
     public static double[] logits(OracleModel model, int[][] tokens, Precision precision) {
-        TorchRuntime.ensureLoaded();
         checkTokens(model.config(), tokens);
-        try (PointerScope scope = new PointerScope()) {
-            TorchParameters params = new TorchParameters(model, precision, false, false);
-            return TorchTensors.read(forward(model, params, precision, tokens, false).logits);
-        }
+        TorchRuntime.ensureLoaded();
+        return TorchGraph.logits(model, tokens, precision);
     }
 
     /** The loss of {@code batch} (see {@link OracleBatch}) alone, without autograd (for finite differences). */
     public static double loss(OracleModel model, OracleBatch batch, Precision precision) {
+        checkBatch(model.config(), batch);
         TorchRuntime.ensureLoaded();
-        OracleConfig c = model.config();
-        checkTokens(c, batch.tokens());
-        try (PointerScope scope = new PointerScope()) {
-            TorchParameters params = new TorchParameters(model, precision, false, false);
-            return crossEntropy(forward(model, params, precision, batch.tokens(), false).logits, batch, c.vocab(), precision)
-                    .item_double();
-        }
+        return TorchGraph.loss(model, batch, precision);
     }
 
     /**
@@ -57,123 +46,18 @@ public final class TorchLlama {
      * every base weight (full fine-tuning).
      */
     public static OracleGradients gradients(OracleModel model, OracleBatch batch, Precision precision, boolean baseGrads) {
+        checkBatch(model.config(), batch);
         TorchRuntime.ensureLoaded();
-        OracleConfig c = model.config();
+        return TorchGraph.gradients(model, batch, precision, baseGrads);
+    }
+
+    private static void checkBatch(OracleConfig c, OracleBatch batch) {
         checkTokens(c, batch.tokens());
-        try (PointerScope scope = new PointerScope()) {
-            TorchParameters params = new TorchParameters(model, precision, true, baseGrads);
-            Forward f = forward(model, params, precision, batch.tokens(), true);
-            Tensor loss = crossEntropy(f.logits, batch, c.vocab(), precision);
-            loss.backward();
-            double[] inputGrad = f.input.grad().defined() ? TorchTensors.read(f.input.grad())
-                    : new double[batch.batch() * batch.seq() * c.dim()];
-            return new OracleGradients(loss.item_double(), TorchTensors.read(f.logits), params.loraGrads(), inputGrad,
-                    baseGrads ? params.baseGrads() : Map.of());
-        }
-    }
-
-    /** The logits and h0 (which retains its gradient when {@code withGrad}). */
-    private record Forward(Tensor logits, Tensor input) {
-    }
-
-    private static Forward forward(OracleModel model, TorchParameters w, Precision precision, int[][] tokens,
-                                   boolean withGrad) {
-        OracleConfig c = model.config();
-        int batch = tokens.length, seq = tokens[0].length, n = batch * seq;
-        long[] ids = new long[n];
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < seq; t++) ids[b * seq + t] = tokens[b][t];
-        }
-        Tensor h0 = w.base(OracleNames.EMBED).index_select(0, TorchTensors.indices(ids, n)); // [N×dim]
-        if (withGrad) { // h0 is a non-leaf when the embedding is trained (keep its grad), else make it a leaf
-            if (h0.requires_grad()) h0.retain_grad();
-            else h0.set_requires_grad(true);
-        }
-        RotaryTables rope = new RotaryTables(c, seq);
-        long d = c.headDim();
-        Tensor cos = TorchTensors.of(rope.cos, precision, 1, seq, 1, d);       // [1×S×1×d], broadcast over B, heads
-        Tensor sin = TorchTensors.of(rope.sin, precision, 1, seq, 1, d);       // [1×S×1×d]
-        Tensor rotation = TorchTensors.of(rope.rotation, precision, d, d);      // [d×d]
-        Tensor causal = TorchTensors.of(causalMask(seq), precision, seq, seq);  // [S×S]: 0 or −∞
-        Tensor h = h0;
-        for (int l = 0; l < c.nLayers(); l++) {
-            Tensor a = rmsNorm(h, w.base(OracleNames.layer(l, OracleNames.INPUT_NORM)), c.normEps());       // [N×dim]
-            Tensor q = applyRope(project(a, w, model, l, LoraTarget.Q).view(batch, seq, c.nHeads(), d), cos, sin, rotation);
-            Tensor k = applyRope(project(a, w, model, l, LoraTarget.K).view(batch, seq, c.nKvHeads(), d), cos, sin, rotation);
-            Tensor v = project(a, w, model, l, LoraTarget.V).view(batch, seq, c.nKvHeads(), d);              // [B×S×Hkv×d]
-            Tensor attended = attention(c, q, k, v, causal).reshape(n, c.dim());                           // [N×dim]
-            h = h.add(project(attended, w, model, l, LoraTarget.O));
-            Tensor m = rmsNorm(h, w.base(OracleNames.layer(l, OracleNames.POST_ATTENTION_NORM)), c.normEps()); // [N×dim]
-            Tensor gate = project(m, w, model, l, LoraTarget.GATE);                                         // [N×hidden]
-            Tensor up = project(m, w, model, l, LoraTarget.UP);                                             // [N×hidden]
-            h = h.add(project(gate.mul(gate.sigmoid()).mul(up), w, model, l, LoraTarget.DOWN));
-        }
-        Tensor logits = rmsNorm(h, w.base(OracleNames.FINAL_NORM), c.normEps()).matmul(w.head().t()); // [N×vocab]
-        return new Forward(logits, h0);
-    }
-
-    /** x·Wᵀ [N×out] plus scale·(x·Aᵀ)·Bᵀ when the layer has an adapter on {@code target}; x [N×in]. */
-    private static Tensor project(Tensor x, TorchParameters w, OracleModel model, int layer, LoraTarget target) {
-        Tensor y = x.matmul(w.base(target.weightName(layer)).t());
-        Tensor[] ab = w.adapter(layer, target);
-        if (ab == null) return y;
-        Tensor low = x.matmul(ab[0].t()).matmul(ab[1].t()); // [N×r]·[r×out]
-        return y.add(low.mul(TorchTensors.scalar(model.loraScale())));
-    }
-
-    /** x [N×dim] / √(mean over the row of x² + ε) ⊙ weight [dim]. */
-    private static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        Tensor meanSquare = x.mul(x).mean(new long[] {-1}, true, new ScalarTypeOptional()); // [N×1]
-        return x.mul(meanSquare.add(TorchTensors.scalar(eps)).rsqrt()).mul(weight);
-    }
-
-    /** x [B×S×heads×d] ⊙ cos + (x·R) ⊙ sin, tables [1×S×1×d]. */
-    private static Tensor applyRope(Tensor x, Tensor cos, Tensor sin, Tensor rotation) {
-        return x.mul(cos).add(x.matmul(rotation).mul(sin));
-    }
-
-    /** Causal GQA attention: q [B×S×H×d], k, v [B×S×Hkv×d] → [B×S×H×d] (contiguous order for reshape). */
-    private static Tensor attention(OracleConfig c, Tensor q, Tensor k, Tensor v, Tensor causal) {
-        int heads = c.nHeads(), kvHeads = c.nKvHeads(), group = heads / kvHeads;
-        long batch = q.size(0), seq = q.size(1), d = c.headDim();
-        Tensor qh = q.transpose(1, 2);                  // [B×H×S×d]
-        Tensor kh = repeatKv(k.transpose(1, 2), group); // [B×H×S×d]: query head h reads kv head h / group
-        Tensor vh = repeatKv(v.transpose(1, 2), group); // [B×H×S×d]
-        Tensor scores = qh.matmul(kh.transpose(2, 3)).mul(TorchTensors.scalar(1.0 / Math.sqrt(d))).add(causal); // [B×H×S×S]
-        Tensor out = scores.softmax(-1).matmul(vh);     // [B×H×S×d]
-        return out.transpose(1, 2).contiguous().view(batch, seq, heads, d);
-    }
-
-    /** [B×Hkv×S×d] → [B×(Hkv·group)×S×d], each kv head repeated group times in a row. */
-    private static Tensor repeatKv(Tensor x, int group) {
-        if (group == 1) return x;
-        long b = x.size(0), kv = x.size(1), s = x.size(2), d = x.size(3);
-        return x.unsqueeze(2).expand(b, kv, group, s, d).reshape(b, kv * group, s, d);
-    }
-
-    /** [S×S]: 0 where key ≤ query, −∞ above the diagonal. */
-    private static double[] causalMask(int seq) {
-        double[] m = new double[seq * seq];
-        for (int i = 0; i < seq; i++) {
-            for (int j = i + 1; j < seq; j++) m[i * seq + j] = Double.NEGATIVE_INFINITY;
-        }
-        return m;
-    }
-
-    /** lossScale · Σ w·(logsumexp(z) − z[y]) over targets ≥ 0, as −Σ log_softmax(z) ⊙ C with C[t, y_t] = scale·w_t. */
-    private static Tensor crossEntropy(Tensor logits, OracleBatch batch, int vocab, Precision precision) {
-        int seq = batch.seq();
-        double[] coefficients = new double[batch.batch() * seq * vocab]; // [N×vocab]
-        for (int b = 0; b < batch.batch(); b++) {
-            for (int t = 0; t < seq; t++) {
-                int y = batch.targets()[b][t];
-                if (y < 0) continue;
-                if (y >= vocab) throw new IllegalArgumentException("TorchLlama: target " + y + " ≥ vocab " + vocab);
-                coefficients[(b * seq + t) * vocab + y] = batch.lossScale() * batch.weight(b, t);
+        for (int[] row : batch.targets()) {
+            for (int y : row) {
+                if (y >= c.vocab()) throw new IllegalArgumentException("TorchLlama: target " + y + " ≥ vocab " + c.vocab());
             }
         }
-        Tensor c = TorchTensors.of(coefficients, precision, batch.batch() * seq, vocab);
-        return logits.log_softmax(1).mul(c).sum().neg();
     }
 
     private static void checkTokens(OracleConfig c, int[][] tokens) {
