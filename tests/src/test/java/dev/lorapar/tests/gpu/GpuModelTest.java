@@ -18,6 +18,7 @@ import dev.lorapar.tests.oracle.LoraTarget;
 import dev.lorapar.tests.oracle.OracleConfig;
 import dev.lorapar.tests.oracle.OracleConfig.Rope;
 import dev.lorapar.tests.oracle.OracleModel;
+import dev.lorapar.tests.reference.Bf16;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.tests.support.Numerics;
 import dev.lorapar.tests.support.Rng;
@@ -33,9 +34,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The whole model on CUDA against the CPU on identical inputs: logits of the adapted model and the loss, LoRA and
- * input gradients of a training step, in F32 on the GPU (≤ 1e-5 logits, ≤ 1e-4 gradients) and BF16 (≤ 1e-2 logits,
- * ≤ 5e-2 gradients: bf16 activations). Shapes reach the attention kernels' tiling: head size 64 and 128, sequences
- * over 128, GQA.
+ * input gradients of a training step, in F32 (≤ 1e-5 logits, ≤ 1e-4 gradients) and in BF16 on both backends with
+ * the same bf16 weights (≤ 1e-2 logits, ≤ 5e-2 gradients). BF16 against F32 is a property of the format, not of
+ * a backend (about 2e-2 on logits for these 2-layer random models, on the CPU as on the GPU), so it is printed,
+ * not asserted. Shapes reach the attention kernels' tiling: head size 64 and 128, sequences over 128, GQA.
  */
 @Tag("gpu")
 class GpuModelTest {
@@ -59,6 +61,9 @@ class GpuModelTest {
                 OracleConfig config = new OracleConfig(s[0], s[1], s[2], s[3], s[4], s[5], 1e-5, 10000,
                         Rope.ROTATE_HALF, rng.nextBoolean());
                 OracleModel model = OracleModel.random(rng, config, 8, 2.0, EnumSet.allOf(LoraTarget.class), 0.7);
+                if (dt == DType.BF16) {
+                    model = roundedToBf16(model); // identical inputs: the CPU runs the very weights the GPU has
+                }
                 int batch = s[6], seq = s[7];
                 int[][] tokens = new int[batch][seq], targets = new int[batch][seq];
                 float[][] weights = new float[batch][seq];
@@ -71,16 +76,46 @@ class GpuModelTest {
                 }
                 TokenBatch tb = new TokenBatch(tokens, targets, weights, null);
                 String ctx = dt + " " + config + " B=" + batch + " S=" + seq + " " + rng.tag();
-                Step ref = run(model, dir.resolve("cpu" + s[0] + "_" + s[7]), cpu, DType.F32, tb);
+                Step ref = run(model, dir.resolve("cpu" + s[0] + "_" + s[7]), cpu, dt, tb);
                 Step got = run(model, dir.resolve("gpu" + s[0] + "_" + s[7]), gpu, dt, tb);
+                double worstLora = 0;
+                for (int i = 0; i < ref.lora.length; i++) {
+                    worstLora = Math.max(worstLora, Numerics.relativeError(got.lora[i], ref.lora[i]));
+                }
+                if (dt == DType.BF16) {
+                    Step f32 = run(model, dir.resolve("f32" + s[0] + "_" + s[7]), cpu, DType.F32, tb);
+                    System.out.printf("GpuModelTest %s: CUDA bf16 vs CPU f32 (information): logits %.2e, input "
+                                    + "gradient %.2e%n", ctx, Numerics.relativeError(got.logits, f32.logits),
+                            Numerics.relativeError(got.inputGrad, f32.inputGrad));
+                }
+                System.out.printf("GpuModelTest %s: logits %.2e, loss %.2e, input gradient %.2e, worst LoRA gradient "
+                                + "%.2e (relative)%n", ctx, Numerics.relativeError(got.logits, ref.logits),
+                        Math.abs(got.loss - ref.loss) / Math.abs(ref.loss),
+                        Numerics.relativeError(got.inputGrad, ref.inputGrad), worstLora);
                 Numerics.assertClose("logits", got.logits, ref.logits, logitTol, ctx);
-                assertEquals(ref.loss, got.loss, (dt == DType.F32 ? 1e-5 : 2e-2) * Math.abs(ref.loss), "loss " + ctx);
+                assertEquals(ref.loss, got.loss, (dt == DType.F32 ? 1e-5 : 1e-2) * Math.abs(ref.loss), "loss " + ctx);
                 Numerics.assertClose("input gradient", got.inputGrad, ref.inputGrad, gradTol, ctx);
                 for (int i = 0; i < ref.lora.length; i++) {
                     Numerics.assertClose("LoRA gradient " + i, got.lora[i], ref.lora[i], gradTol, ctx);
                 }
             }
         }
+    }
+
+    static OracleModel roundedToBf16(OracleModel m) {
+        java.util.Map<String, float[]> w = new java.util.LinkedHashMap<>();
+        m.weights().forEach((name, values) -> w.put(name, rounded(values)));
+        java.util.Map<dev.lorapar.tests.oracle.LoraKey, float[]> lora = new java.util.LinkedHashMap<>();
+        m.lora().forEach((key, values) -> lora.put(key, rounded(values)));
+        return new OracleModel(m.config(), w, m.loraRank(), m.loraScale(), lora, m.loraMasks());
+    }
+
+    static float[] rounded(float[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Bf16.round(v[i]);
+        }
+        return out;
     }
 
     record Step(float[] logits, double loss, float[] inputGrad, float[][] lora) {
