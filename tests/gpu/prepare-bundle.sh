@@ -7,6 +7,9 @@
 #   tests.jar                               the lorapar-tests test classes (JUnit 5)
 #   junit-platform-console-standalone.jar   the JUnit console launcher
 #   benchmarks.jar                          JMH benchmarks and GpuBench
+#   shared-data/                            the small real checkpoints of ../shared/data (stories260K, aidreams260K)
+#                                           with its README.md, when ../shared is there; the GPU check points
+#                                           the tests at it (LORAPAR_SHARED_DATA)
 #   BUNDLE.txt                              what was bundled, from which commit, with which JDK
 # Then, on the GPU machine, with the repository and .gpu-bundle/: bash tests/gpu/gpu-check.sh
 #
@@ -74,6 +77,19 @@ compgen -G "$bundle/lib/jackson-databind-*.jar" >/dev/null ||
     die "dependency:copy-dependencies did not produce lib/jackson-databind-*.jar"
 cp "$tests_jar" "$bundle/tests.jar"
 cp "$benchmarks_jar" "$bundle/benchmarks.jar"
+
+shared_data="$repo_root/../shared/data"
+if [[ -f $shared_data/README.md ]]; then
+    echo "prepare-bundle.sh: copying the small reference checkpoints of $shared_data into shared-data/"
+    rm -rf "$bundle/shared-data"
+    mkdir -p "$bundle/shared-data"
+    cp "$shared_data/README.md" "$bundle/shared-data/"
+    for model in llama2c-stories260K llama2c-aidreams260K; do
+        [[ -d $shared_data/$model ]] && cp -r "$shared_data/$model" "$bundle/shared-data/"
+    done
+else
+    echo "prepare-bundle.sh: no ../shared/data here: the GPU check's reference-checkpoint tests will skip"
+fi
 
 echo "prepare-bundle.sh: fetching $junit_console"
 mvn -B -q -Dstyle.color=never "$@" -N dependency:copy -Dartifact="$junit_console" \

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
  * backend reproduces the documented token ids, and the logits at position 0 match the documented values.
  * The reference numbers come from an independent numpy re-implementation of llama2.c's run.c.
  */
-class ReferenceCheckpointTest {
-    static final int BOS = 1;
+public class ReferenceCheckpointTest {
+    public static final int BOS = 1;
 
     /** stories260K: the first 64 ids after BOS, from shared/data/README.md §1e. */
-    static final int[] STORIES_IDS = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426,
+    public static final int[] STORIES_IDS = {403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426,
         338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426, 385, 328, 432, 358, 394,
         261, 370, 432, 352, 266, 268, 388, 426, 338, 391, 266, 267, 337, 335, 312, 432, 398, 312, 286, 267, 414,
         270, 333, 415, 426, 13, 438, 310};
@@ -34,7 +34,7 @@ class ReferenceCheckpointTest {
         -6.22188f, -6.22342f};
 
     /** aidreams260K: the first 20 ids after BOS. */
-    static final int[] AIDREAMS_IDS = {319, 459, 355, 260, 275, 429, 339, 315, 374, 327, 446, 262, 421, 392, 275,
+    public static final int[] AIDREAMS_IDS = {319, 459, 355, 260, 275, 429, 339, 315, 374, 327, 446, 262, 421, 392, 275,
         280, 269, 440, 270, 283};
 
     @Test
@@ -54,12 +54,13 @@ class ReferenceCheckpointTest {
 
     @Test
     void stories260kGreedyFromBos() {
-        assertArrayEquals(STORIES_IDS, greedy("llama2c-stories260K/stories260K.bin", STORIES_IDS.length));
+        assertArrayEquals(STORIES_IDS, greedy(Device.CPU, DType.F32, "llama2c-stories260K/stories260K.bin",
+                STORIES_IDS.length));
     }
 
     @Test
     void aidreams260kGreedyFromBos() {
-        int[] got = greedy("llama2c-aidreams260K/aidreams260K.bin", AIDREAMS_IDS.length);
+        int[] got = greedy(Device.CPU, DType.F32, "llama2c-aidreams260K/aidreams260K.bin", AIDREAMS_IDS.length);
         assertArrayEquals(AIDREAMS_IDS, got);
     }
 
@@ -92,12 +93,12 @@ class ReferenceCheckpointTest {
         }
     }
 
-    /** Greedy decoding from BOS by re-running the whole prefix each step (no KV cache yet). */
-    private static int[] greedy(String relative, int steps) {
+    /** Greedy decoding from BOS on {@code device} by re-running the whole prefix each step (no KV cache). */
+    public static int[] greedy(Device device, DType dtype, String relative, int steps) {
         Path file = SharedData.require(relative);
         try (Checkpoint ckpt = Checkpoints.open(file);
-             Stream stream = Stream.create(Device.CPU);
-             LlamaWeights weights = LlamaWeights.upload(ckpt, stream, DType.F32)) {
+             Stream stream = Stream.create(device);
+             LlamaWeights weights = LlamaWeights.upload(ckpt, stream, dtype)) {
             int vocab = ckpt.config().vocabSize();
             int[] seq = new int[steps + 1];
             seq[0] = BOS;
@@ -112,7 +113,7 @@ class ReferenceCheckpointTest {
         }
     }
 
-    private static int argmax(float[] v, int offset, int count) {
+    public static int argmax(float[] v, int offset, int count) {
         int best = 0;
         for (int i = 1; i < count; i++) {
             if (v[offset + i] > v[offset + best]) best = i;
