@@ -213,6 +213,11 @@ lp_status lp_plan_get(lp_gemm_ctx *ctx, const lp_gemm_args *g, int64_t batch, co
 
 } // namespace
 
+lp_status lp_cuda_gemm_prepare(lp_stream stream) {
+    lp_gemm_ctx *ctx = nullptr;
+    return lp_gemm_ctx_of(stream, &ctx);
+}
+
 lp_status lp_cuda_gemm_run(lp_stream stream, const lp_gemm_args *g) {
     if (g->m == 0 || g->n == 0 || g->batch == 0) return LP_OK;
     if (g->k == 0) /* empty product: C = beta · C */

@@ -74,9 +74,20 @@ lp_status lp_cuda_device_alloc(int32_t device, size_t bytes, void **out_ptr);
  *    stream order, so the next op may reuse it without a sync; growing it synchronizes the stream
  *    before the old buffer is freed. An op reserves ALL its temporaries with one lp_cuda_scratch call
  *    (see lp_scratch_layout), because a later call may move the arena.
+ *    The arena cannot grow while the stream is captured into a CUDA graph (lp_cuda_scratch fails then).
  *  - gemm: the cuBLASLt context (handle, 32 MiB workspace, plan cache) owned by gemm_cublaslt.cu,
- *    created on the first GEMM of the stream; gemm_release destroys it (called once, at release).
+ *    created on the first GEMM of the stream (or when a graph capture begins); gemm_release destroys it
+ *    (called once, when the state is freed).
+ *  - refs: the stream holds one reference, every CUDA graph captured on it one more (graph.cu): graphs
+ *    replay with the stream's arena and cuBLASLt workspace, so those live until the last reference goes
+ *    (lp_cuda_state_unref). While a graph holds the state, an arena that grows is retired (kept for the
+ *    graph) instead of freed.
  */
+struct lp_cuda_retired {
+    void *arena;
+    lp_cuda_retired *next;
+};
+
 struct lp_cuda_state {
     int32_t device;    /* CUDA ordinal of the stream */
     int32_t sm_count;  /* multiprocessors of the device, for grid sizing */
@@ -84,7 +95,15 @@ struct lp_cuda_state {
     size_t scratch_bytes;
     void *gemm;                             /* opaque cuBLASLt context, or NULL before the first GEMM */
     lp_status (*gemm_release)(void *gemm);  /* destroys `gemm`; set together with it */
+    int32_t refs;                           /* atomic: 1 (the stream) + live graphs captured on it */
+    lp_cuda_retired *retired;               /* arenas replaced while graphs referenced this state */
 };
+
+/* One more reference (a graph captured on the stream). */
+void lp_cuda_state_ref(lp_cuda_state *state);
+/* Drops a reference; the last one frees the arenas, the cuBLASLt context and the state (after a device
+ * synchronize when sync_device: a graph may still run on some stream). Returns the first failure. */
+lp_status lp_cuda_state_unref(lp_cuda_state *state, int sync_device);
 
 static inline lp_cuda_state *lp_cuda_state_of(lp_stream stream) { return (lp_cuda_state *)stream->backend; }
 static inline cudaStream_t lp_cuda_stream_of(lp_stream stream) { return (cudaStream_t)stream->cuda; }

@@ -125,26 +125,41 @@ extern "C" lp_status lp_cuda_stream_init(lp_stream stream) {
     }
     state->device = stream->device;
     state->sm_count = sm_count;
+    state->refs = 1;
     stream->cuda = (void *)cuda_stream;
     stream->backend = state;
     return LP_OK;
 }
 
-/* Synchronizes, then frees everything init and later ops made, even after an error; returns the
- * status of the last failure (whose message is the thread's last error). */
+void lp_cuda_state_ref(lp_cuda_state *state) { (void)__atomic_add_fetch(&state->refs, 1, __ATOMIC_ACQ_REL); }
+
+lp_status lp_cuda_state_unref(lp_cuda_state *state, int sync_device) {
+    if (__atomic_sub_fetch(&state->refs, 1, __ATOMIC_ACQ_REL) != 0) return LP_OK;
+    lp_status result = lp_cuda_use_device(state->device), st;
+    if (sync_device && (st = LP_CUDA_STATUS(cudaDeviceSynchronize())) != LP_OK) result = st;
+    if (state->gemm != NULL && state->gemm_release != NULL && (st = state->gemm_release(state->gemm)) != LP_OK)
+        result = st;
+    if (state->scratch != NULL && (st = LP_CUDA_STATUS(cudaFree(state->scratch))) != LP_OK) result = st;
+    while (state->retired != NULL) {
+        lp_cuda_retired *node = state->retired;
+        state->retired = node->next;
+        if ((st = LP_CUDA_STATUS(cudaFree(node->arena))) != LP_OK) result = st;
+        free(node);
+    }
+    free(state);
+    return result;
+}
+
+/* Synchronizes, then frees everything init and later ops made (the state once no graph references it),
+ * even after an error; returns the status of the last failure (whose message is the thread's last error). */
 extern "C" lp_status lp_cuda_stream_release(lp_stream stream) {
     lp_status result = lp_cuda_use_device(stream->device);
     cudaStream_t cuda_stream = lp_cuda_stream_of(stream);
     lp_cuda_state *state = lp_cuda_state_of(stream);
     lp_status st;
     if (cuda_stream != NULL && (st = LP_CUDA_STATUS(cudaStreamSynchronize(cuda_stream))) != LP_OK) result = st;
-    if (state != NULL) {
-        if (state->gemm != NULL && state->gemm_release != NULL && (st = state->gemm_release(state->gemm)) != LP_OK)
-            result = st;
-        if (state->scratch != NULL && (st = LP_CUDA_STATUS(cudaFree(state->scratch))) != LP_OK) result = st;
-        free(state);
-    }
     if (cuda_stream != NULL && (st = LP_CUDA_STATUS(cudaStreamDestroy(cuda_stream))) != LP_OK) result = st;
+    if (state != NULL && (st = lp_cuda_state_unref(state, 0)) != LP_OK) result = st;
     stream->cuda = NULL;
     stream->backend = NULL;
     return result;
@@ -167,13 +182,33 @@ lp_status lp_cuda_scratch(lp_stream stream, size_t bytes, void **out_ptr) {
     if (want > SIZE_MAX - granule)
         return lp_fail(LP_ERR_OUT_OF_MEMORY, "scratch of %zu bytes on cuda:%d is too large", bytes, (int)state->device);
     want = (want + granule - 1) / granule * granule;
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    LP_CUDA_CHECK(cudaStreamIsCapturing(lp_cuda_stream_of(stream), &capture));
+    if (capture != cudaStreamCaptureStatusNone)
+        return lp_fail(LP_ERR_UNSUPPORTED,
+                       "an op needs %zu bytes of stream scratch on cuda:%d but the arena holds %zu and cannot grow "
+                       "while the stream is captured into a CUDA graph: run the same ops once on this stream "
+                       "before capturing",
+                       bytes, (int)state->device, state->scratch_bytes);
     if (state->scratch != NULL) {
         /* earlier ops queued on the stream may still read the old arena */
         LP_CUDA_CHECK(cudaStreamSynchronize(lp_cuda_stream_of(stream)));
         void *old = state->scratch;
-        state->scratch = NULL;
-        state->scratch_bytes = 0;
-        LP_CUDA_CHECK(cudaFree(old));
+        if (__atomic_load_n(&state->refs, __ATOMIC_ACQUIRE) > 1) { /* graphs replay with it: retire it */
+            lp_cuda_retired *node = (lp_cuda_retired *)malloc(sizeof *node);
+            if (node == NULL)
+                return lp_fail(LP_ERR_OUT_OF_MEMORY, "scratch growth on cuda:%d: no host memory (%zu bytes)",
+                               (int)state->device, sizeof *node);
+            node->arena = old;
+            node->next = state->retired;
+            state->retired = node;
+            state->scratch = NULL;
+            state->scratch_bytes = 0;
+        } else {
+            state->scratch = NULL;
+            state->scratch_bytes = 0;
+            LP_CUDA_CHECK(cudaFree(old));
+        }
     }
     void *fresh = NULL;
     LP_CHECK(lp_cuda_device_alloc(state->device, want, &fresh));

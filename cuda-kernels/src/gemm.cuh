@@ -28,6 +28,10 @@ struct lp_gemm_args {
 /* Runs the GEMM on the stream (the stream's device must already be current). Arguments valid. */
 lp_status lp_cuda_gemm_run(lp_stream stream, const lp_gemm_args *args);
 
+/* Creates the stream's cuBLASLt context (handle, workspace) now if it does not exist yet, so that a GEMM
+ * inside a CUDA graph capture allocates nothing (graph.cu calls it when a capture begins). */
+lp_status lp_cuda_gemm_prepare(lp_stream stream);
+
 /* C = beta · C for `batch` matrices C [rows×cols] (row stride ldc, batch stride stride_c, elements of
  * dtype F32 or BF16). beta == 0 writes zeros without reading C; beta == 1 does nothing. */
 lp_status lp_cuda_scale_matrix(lp_stream stream, void *c, lp_dtype dtype, int64_t rows, int64_t cols, int64_t ldc,

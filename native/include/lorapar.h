@@ -359,6 +359,92 @@ LP_API lp_status lp_attention_backward(lp_stream stream, lp_dtype dtype, int64_t
 LP_API lp_status lp_cross_entropy(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t vocab, void *logits,
                                   const int32_t *targets, const float *weights, float grad_scale, float *losses);
 
+/* ---------------------------------------------------------------- KV-cache generation */
+/*
+ * Decoding one token per sequence against a KV cache. The caller lays a cache out as
+ * [cache_slots×n_kv_heads×head_dim] with cache_slots = batch·max_len: position pos of sequence b lives
+ * in slot b·max_len + pos. All per-row parameters live on the stream's device (CUDA: device memory), so
+ * a captured CUDA graph can be replayed after new values are copied into the same buffers.
+ */
+
+/*
+ * k_cache[slot[t]] = k[t], v_cache[slot[t]] = v[t] for each row t: k, v [rows×n_kv_heads×head_dim],
+ * slot [rows] i32, caches [cache_slots×n_kv_heads×head_dim], all of dtype (F32 or BF16) except slot.
+ * A slot outside [0, cache_slots) is LP_ERR_INVALID_ARGUMENT on the CPU backend (checked before anything
+ * is written); on CUDA its row is skipped (callers check slots on the host, where they come from).
+ * Slots should be distinct (CPU: the last row wins; CUDA: unspecified which row wins).
+ */
+LP_API lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads,
+                                   int64_t head_dim, const void *k, const void *v, const int32_t *slot,
+                                   void *k_cache, void *v_cache, int64_t cache_slots);
+
+/*
+ * Decode attention: one new query per sequence against that sequence's cache (GQA as in
+ * lp_attention_forward: query head h reads kv head h / (n_heads / n_kv_heads)).
+ *   q, out [batch×n_heads×head_dim]; k_cache, v_cache [batch×max_len×n_kv_heads×head_dim]; lengths [batch] i32.
+ *   Query b attends keys 0..lengths[b]−1 of its cache (the new token's k, v already written at position
+ *   lengths[b]−1): s_j = scale·q·k_j, out = Σ_j softmax(s)_j v_j (fp32 softmax statistics and accumulation).
+ *   lengths[b] == 0 means a finished / padded slot: its output rows are zeros.
+ * lengths[b] outside [0, max_len] is LP_ERR_INVALID_ARGUMENT on the CPU; on CUDA it is clamped to [0, max_len].
+ * CUDA: split-K over the sequence (several blocks per sequence and kv head, then a combine kernel); the
+ * grid depends on max_len, never on the lengths, and the partial results live in the stream's scratch
+ * arena, so the call is capturable in a CUDA graph (see lp_graph_begin_capture).
+ */
+LP_API lp_status lp_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
+                                     int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,
+                                     const void *q, const void *k_cache, const void *v_cache,
+                                     const int32_t *lengths, void *out);
+
+/*
+ * Token sampling, one row at a time: logits [batch×vocab] of dtype (F32 or BF16), per-row parameters on the
+ * stream's device: temperature [batch] f32, top_k [batch] i32 (0 = off), top_p [batch] f32 (1 = off),
+ * seed [batch] u64, step [batch] i64; out_ids [batch] i32.
+ *  - temperature ≤ 0: greedy, the argmax of the logits (ties → the lowest id).
+ *  - otherwise, with mx = max logit, every token gets the integer weight
+ *      w_i = ⌊2^31 · e^((logit_i − mx)·(1/T))⌋   (u32; e^x from one fixed sequence of fp32 roundings and
+ *                                                 FMAs, native/src/common/sample_math.h, identical on every backend)
+ *    top_k > 0 keeps the w_i ≥ t_k, t_k the top_k-th largest weight (ties at t_k all kept; top_k ≥ vocab: off);
+ *    of the kept mass M, top_p < 1 then keeps the w_i ≥ t_p, t_p the largest value with Σ_{w_i ≥ t_p} w_i ≥
+ *    ⌈top_p·M⌉ (exact integer arithmetic; elements tied at t_p are all kept). With K = Σ kept w_i,
+ *    u = ⌊r·K / 2^64⌋ for the 64-bit counter-based random r = lp_sample_random(seed, step) (splitmix64),
+ *    and the token is the first id in index order whose running sum of kept weights exceeds u.
+ *    Tokens below 2^−31 of the most likely one have weight 0 and are never drawn.
+ * Valid rows: no NaN or +Inf logit, at least one logit > −Inf, temperature not NaN, top_k ≥ 0,
+ * top_p ∈ (0, 1]. The CPU backend rejects an invalid row with LP_ERR_INVALID_ARGUMENT (naming it);
+ * CUDA writes out_ids[b] = −1 for it (callers that cannot rule such rows out check for −1).
+ * CPU and CUDA draw the same ids for the same F32 logits and parameters. vocab ≤ 2^31 − 1.
+ */
+LP_API lp_status lp_sample(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t vocab, const void *logits,
+                           const float *temperature, const int32_t *top_k, const float *top_p,
+                           const uint64_t *seed, const int64_t *step, int32_t *out_ids);
+
+/* ---------------------------------------------------------------- CUDA graphs */
+/*
+ * Capture the work queued on one CUDA stream into a graph, then replay it with one launch:
+ *   lp_graph_begin_capture(s); ...ops on s...; lp_graph_end_capture(s, &g); lp_graph_launch(g, s) ...
+ * Ops queued during the capture are recorded, not run. A CPU stream gives LP_ERR_UNSUPPORTED ("graphs need
+ * a CUDA stream"). The capture is thread-local (cudaStreamCaptureModeThreadLocal): only the capturing
+ * thread is restricted. Capture-safe ops (no host synchronisation, no allocation): lp_fill, lp_convert,
+ * lp_memcpy D2D, lp_gemm, lp_lora_forward, lp_lora_linear_forward, the LLaMA layer ops, lp_kv_cache_write,
+ * lp_attention_decode, lp_sample. The selection functions (lp_select_*, lp_partition_masks) synchronize
+ * and fail (the capture is then invalidated, and lp_graph_end_capture reports it). An op whose
+ * temporaries need a larger stream scratch arena than the stream holds fails during capture
+ * (LP_ERR_UNSUPPORTED, message says so): run the same op sequence once on the stream before capturing.
+ * A graph keeps its capture stream's workspaces (scratch arena, cuBLASLt workspace) alive until it is
+ * destroyed, even past lp_stream_destroy; replays use those workspaces, so replays on a stream other than
+ * the capture stream must be ordered against the capture stream's own work (events).
+ * lp_graph_end_capture always ends the capture: on failure (an op invalidated it) *out_graph is NULL and
+ * the stream is usable again.
+ */
+typedef struct lp_graph_s *lp_graph;
+
+LP_API lp_status lp_graph_begin_capture(lp_stream stream);
+LP_API lp_status lp_graph_end_capture(lp_stream stream, lp_graph *out_graph);
+/* Replays the graph on a CUDA stream of the graph's device (asynchronous, like any op). */
+LP_API lp_status lp_graph_launch(lp_graph graph, lp_stream stream);
+/* NULL is a no-op. */
+LP_API lp_status lp_graph_destroy(lp_graph graph);
+
 #ifdef __cplusplus
 }
 #endif

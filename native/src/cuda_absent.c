@@ -218,3 +218,31 @@ lp_status lp_cuda_cross_entropy(lp_stream stream, lp_dtype dtype, int64_t tokens
                                 const int32_t *targets, const float *weights, float grad_scale, float *losses) {
     return lp_cuda_not_built("lp_cross_entropy");
 }
+
+lp_status lp_cuda_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads, int64_t head_dim,
+                                 const void *k, const void *v, const int32_t *slot, void *k_cache, void *v_cache,
+                                 int64_t cache_slots) {
+    return lp_cuda_not_built("lp_kv_cache_write");
+}
+
+lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
+                                   int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale, const void *q,
+                                   const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
+    return lp_cuda_not_built("lp_attention_decode");
+}
+
+lp_status lp_cuda_sample(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t vocab, const void *logits,
+                         const float *temperature, const int32_t *top_k, const float *top_p, const uint64_t *seed,
+                         const int64_t *step, int32_t *out_ids) {
+    return lp_cuda_not_built("lp_sample");
+}
+
+lp_status lp_cuda_graph_begin_capture(lp_stream stream) { return lp_cuda_not_built("lp_graph_begin_capture"); }
+
+lp_status lp_cuda_graph_end_capture(lp_stream stream, lp_graph graph) {
+    return lp_cuda_not_built("lp_graph_end_capture");
+}
+
+lp_status lp_cuda_graph_launch(lp_graph graph, lp_stream stream) { return lp_cuda_not_built("lp_graph_launch"); }
+
+lp_status lp_cuda_graph_release(lp_graph graph) { return lp_cuda_not_built("lp_graph_destroy"); }

@@ -63,6 +63,19 @@ lp_status lp_cuda_host_alloc_pinned(size_t bytes, void **out_ptr);
 lp_status lp_cuda_host_free_pinned(void *ptr);
 lp_status lp_cuda_memcpy(lp_stream stream, void *dst, const void *src, size_t bytes, lp_copy_kind kind);
 
+/* ---- CUDA graphs (lp_graph_*; CUDA only: the public entry points refuse CPU streams) */
+struct lp_graph_s {
+    int32_t device; /* CUDA ordinal the graph was captured on */
+    void *exec;     /* cudaGraphExec_t */
+    void *owner;    /* the capture stream's backend state, kept alive (referenced) while the graph lives */
+};
+lp_status lp_cuda_graph_begin_capture(lp_stream stream);
+/* Ends the capture; on success instantiates into graph->exec and references the stream's state. */
+lp_status lp_cuda_graph_end_capture(lp_stream stream, lp_graph graph);
+lp_status lp_cuda_graph_launch(lp_graph graph, lp_stream stream);
+/* Destroys graph->exec and drops the reference (does not free the struct). */
+lp_status lp_cuda_graph_release(lp_graph graph);
+
 /* ---- ops: same signature as the public lp_X, one per backend */
 #define LP_BACKEND_OPS(P)                                                                                       \
     lp_status P##fill(lp_stream stream, void *dst, lp_dtype dtype, int64_t n, double value);                   \
@@ -137,7 +150,17 @@ lp_status lp_cuda_memcpy(lp_stream stream, void *dst, const void *src, size_t by
     lp_status P##partition_masks(lp_stream stream, int64_t n, const uint8_t *set1, const uint8_t *set2,        \
                                  const float *imp1, const float *imp2, double alpha, double beta,              \
                                  uint8_t *stage1_mask, uint8_t *stage2_mask, uint8_t *region_out,              \
-                                 int64_t *out_counts);
+                                 int64_t *out_counts);                                                         \
+    lp_status P##kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads,            \
+                                int64_t head_dim, const void *k, const void *v, const int32_t *slot,           \
+                                void *k_cache, void *v_cache, int64_t cache_slots);                            \
+    lp_status P##attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,            \
+                                  int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,          \
+                                  const void *q, const void *k_cache, const void *v_cache,                     \
+                                  const int32_t *lengths, void *out);                                          \
+    lp_status P##sample(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t vocab, const void *logits,    \
+                        const float *temperature, const int32_t *top_k, const float *top_p,                    \
+                        const uint64_t *seed, const int64_t *step, int32_t *out_ids);
 
 LP_BACKEND_OPS(lp_cpu_)
 LP_BACKEND_OPS(lp_cuda_)

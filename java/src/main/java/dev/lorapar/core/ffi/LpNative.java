@@ -240,6 +240,19 @@ public final class LpNative {
     private static final MethodHandle LP_CROSS_ENTROPY = bind("lp_cross_entropy", status(
             C_POINTER, C_INT32, C_INT64, C_INT64,
             C_POINTER, C_POINTER, C_POINTER, C_FLOAT, C_POINTER));
+    private static final MethodHandle LP_KV_CACHE_WRITE = bind("lp_kv_cache_write", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT64));
+    private static final MethodHandle LP_ATTENTION_DECODE = bind("lp_attention_decode", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_SAMPLE = bind("lp_sample", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
+    private static final MethodHandle LP_GRAPH_BEGIN_CAPTURE = bind("lp_graph_begin_capture", status(C_POINTER));
+    private static final MethodHandle LP_GRAPH_END_CAPTURE = bind("lp_graph_end_capture", status(C_POINTER, C_POINTER));
+    private static final MethodHandle LP_GRAPH_LAUNCH = bind("lp_graph_launch", status(C_POINTER, C_POINTER));
+    private static final MethodHandle LP_GRAPH_DESTROY = bind("lp_graph_destroy", status(C_POINTER));
 
     private static final List<String> BOUND_SYMBOLS = List.copyOf(BOUND);
 
@@ -884,5 +897,85 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_cross_entropy", status);
+    }
+
+    // ------------------------------------------------------------------ KV-cache generation, CUDA graphs
+
+    /** {@code lp_kv_cache_write}. */
+    public static void kvCacheWrite(MemorySegment stream, int dtype, long rows, long nKvHeads, long headDim,
+                                    MemorySegment k, MemorySegment v, MemorySegment slot, MemorySegment kCache,
+                                    MemorySegment vCache, long cacheSlots) {
+        int status;
+        try {
+            status = (int) LP_KV_CACHE_WRITE.invokeExact(stream, dtype, rows, nKvHeads, headDim, k, v, slot, kCache,
+                    vCache, cacheSlots);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_kv_cache_write", status);
+    }
+
+    /** {@code lp_attention_decode}. */
+    public static void attentionDecode(MemorySegment stream, int dtype, long batch, long nHeads, long nKvHeads,
+                                       long headDim, long maxLen, float scale, MemorySegment q, MemorySegment kCache,
+                                       MemorySegment vCache, MemorySegment lengths, MemorySegment out) {
+        int status;
+        try {
+            status = (int) LP_ATTENTION_DECODE.invokeExact(stream, dtype, batch, nHeads, nKvHeads, headDim, maxLen,
+                    scale, q, kCache, vCache, lengths, out);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_attention_decode", status);
+    }
+
+    /** {@code lp_sample}. */
+    public static void sample(MemorySegment stream, int dtype, long batch, long vocab, MemorySegment logits,
+                              MemorySegment temperature, MemorySegment topK, MemorySegment topP, MemorySegment seed,
+                              MemorySegment step, MemorySegment outIds) {
+        int status;
+        try {
+            status = (int) LP_SAMPLE.invokeExact(stream, dtype, batch, vocab, logits, temperature, topK, topP, seed,
+                    step, outIds);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_sample", status);
+    }
+
+    /** {@code lp_graph_begin_capture}. */
+    public static void graphBeginCapture(MemorySegment stream) {
+        callPointer("lp_graph_begin_capture", LP_GRAPH_BEGIN_CAPTURE, stream);
+    }
+
+    /** {@code lp_graph_end_capture}: the new {@code lp_graph} (the capture has ended even when this throws). */
+    public static MemorySegment graphEndCapture(MemorySegment stream) {
+        int status;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(C_POINTER);
+            try {
+                status = (int) LP_GRAPH_END_CAPTURE.invokeExact(stream, out);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            check("lp_graph_end_capture", status);
+            return out.get(C_POINTER, 0);
+        }
+    }
+
+    /** {@code lp_graph_launch}. */
+    public static void graphLaunch(MemorySegment graph, MemorySegment stream) {
+        int status;
+        try {
+            status = (int) LP_GRAPH_LAUNCH.invokeExact(graph, stream);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_graph_launch", status);
+    }
+
+    /** {@code lp_graph_destroy}. */
+    public static void graphDestroy(MemorySegment graph) {
+        callPointer("lp_graph_destroy", LP_GRAPH_DESTROY, graph);
     }
 }

@@ -1,0 +1,165 @@
+package dev.lorapar.tests.cases;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lorapar.core.DType;
+import dev.lorapar.core.DecodeOps;
+import dev.lorapar.core.Device;
+import dev.lorapar.core.Tensor;
+import dev.lorapar.tests.support.Rng;
+import dev.lorapar.tests.support.TensorScope;
+import java.util.Arrays;
+
+/**
+ * Runs one token-generation op on a device from host arrays and returns its outputs. Outputs are
+ * poisoned before the call (NaN for activations, {@link #POISON_ID} for ids) unless the op reads them
+ * (the caches of a KV write). Also the shared pieces of the CPU and GPU suites: random slots and sampling
+ * parameters, and the chi-square check of drawn ids.
+ */
+public final class DecodeRun {
+    private DecodeRun() {}
+
+    /** What an id output holds before the op writes it. */
+    public static final int POISON_ID = -777;
+
+    /** A decode-attention problem: q [batch×nHeads×headDim], caches [batch×maxLen×nKvHeads×headDim]. */
+    public record DecodeCase(int nHeads, int nKvHeads, int headDim, int maxLen, float scale, int[] lengths, float[] q,
+                             float[] kCache, float[] vCache) {
+        public int batch() { return lengths.length; }
+
+        long[] qShape() { return new long[] {batch(), nHeads, headDim}; }
+
+        long[] cacheShape() { return new long[] {batch(), maxLen, nKvHeads, headDim}; }
+    }
+
+    /** A decode problem with random q and caches (stored as dt), scale 1/√headDim. */
+    public static DecodeCase decodeCase(Rng rng, DType dt, int[] lengths, int nHeads, int nKvHeads, int headDim,
+                                        int maxLen) {
+        int batch = lengths.length, cache = batch * maxLen * nKvHeads * headDim;
+        return new DecodeCase(nHeads, nKvHeads, headDim, maxLen, (float) (1.0 / Math.sqrt(headDim)), lengths,
+                LayerInputs.gaussian(rng, dt, batch * nHeads * headDim, 1.5), LayerInputs.gaussian(rng, dt, cache, 1.5),
+                LayerInputs.gaussian(rng, dt, cache, 1.0));
+    }
+
+    /** out [batch×nHeads×headDim] of decode attention. */
+    public static float[] attentionDecode(Device dev, DType dt, DecodeCase c) {
+        try (TensorScope s = new TensorScope(dev)) {
+            Tensor out = s.poisoned(dt, c.qShape());
+            DecodeOps.attentionDecode(s.stream(), c.scale, s.of(dt, c.q, c.qShape()), s.of(dt, c.kCache, c.cacheShape()),
+                    s.of(dt, c.vCache, c.cacheShape()), s.of(DType.I32, LayerRun.ints(c.lengths), c.batch()), out);
+            return s.read(out);
+        }
+    }
+
+    /** {kCache, vCache} [cacheSlots×nKvHeads×headDim] after writing rows k, v [rows×nKvHeads×headDim] to slot. */
+    public static float[][] kvCacheWrite(Device dev, DType dt, float[] k, float[] v, int[] slot, float[] kCache0,
+                                         float[] vCache0, int nKvHeads, int headDim) {
+        try (TensorScope s = new TensorScope(dev)) {
+            int rows = slot.length, slots = kCache0.length / (nKvHeads * headDim);
+            Tensor kc = s.of(dt, kCache0, slots, nKvHeads, headDim), vc = s.of(dt, vCache0, slots, nKvHeads, headDim);
+            DecodeOps.kvCacheWrite(s.stream(), s.of(dt, k, rows, nKvHeads, headDim), s.of(dt, v, rows, nKvHeads, headDim),
+                    s.of(DType.I32, LayerRun.ints(slot), rows), kc, vc);
+            return new float[][] {s.read(kc), s.read(vc)};
+        }
+    }
+
+    /** Per-row sampling parameters [batch] each; seeds must be exactly representable as float (Tensor.of). */
+    public record SampleParams(float[] temperature, int[] topK, float[] topP, long[] seed, long[] step) {}
+
+    /** outIds [batch] of lp_sample on logits [batch×vocab]. */
+    public static int[] sample(Device dev, DType dt, float[] logits, int vocab, SampleParams p) {
+        try (TensorScope s = new TensorScope(dev)) {
+            int batch = p.topK.length;
+            Tensor out = s.of(DType.I32, filled(batch, POISON_ID), batch); // poisoned
+            DecodeOps.sample(s.stream(), s.of(dt, logits, batch, vocab), s.of(DType.F32, p.temperature, batch),
+                    s.of(DType.I32, LayerRun.ints(p.topK), batch), s.of(DType.F32, p.topP, batch),
+                    s.of(DType.I64, exactFloats(p.seed), batch), s.of(DType.I64, exactFloats(p.step), batch), out);
+            return toInts(s.read(out));
+        }
+    }
+
+    public static float[] filled(int n, float value) {
+        float[] out = new float[n];
+        Arrays.fill(out, value);
+        return out;
+    }
+
+    /** values as floats, each exactly (else IllegalArgumentException: a test bug). */
+    public static float[] exactFloats(long[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+            if ((long) out[i] != values[i] || out[i] >= 0x1p63f)
+                throw new IllegalArgumentException("value " + values[i] + " is not exactly a float below 2^63");
+        }
+        return out;
+    }
+
+    public static int[] toInts(float[] v) {
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = (int) v[i];
+        return out;
+    }
+
+    /** A random seed exactly representable as a float, sometimes with the sign bit (u64 ≥ 2^63). */
+    public static long floatSeed(Rng rng) {
+        long magnitude = (long) rng.nextInt(1 << 24) << rng.nextInt(39);
+        return rng.nextBoolean() ? -magnitude : magnitude;
+    }
+
+    /** rows distinct slots in [0, slots), in random order. */
+    public static int[] distinctSlots(Rng rng, int rows, int slots) {
+        int[] all = new int[slots];
+        for (int i = 0; i < slots; i++) all[i] = i;
+        for (int i = slots - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1), x = all[i];
+            all[i] = all[j];
+            all[j] = x;
+        }
+        return Arrays.copyOf(all, rows);
+    }
+
+    /** Per-row parameters covering greedy, top-k on / off / ≥ vocab, top-p on / off / tiny. */
+    public static SampleParams randomParams(Rng rng, int batch, int vocab) {
+        float[] temperature = new float[batch], topP = new float[batch];
+        int[] topK = new int[batch];
+        long[] seed = new long[batch], step = new long[batch];
+        for (int b = 0; b < batch; b++) {
+            temperature[b] = rng.nextInt(8) == 0 ? 0.0f : (float) (0.2 + 1.8 * rng.nextDouble());
+            topK[b] = switch (rng.nextInt(5)) {
+                case 0 -> 0;
+                case 1 -> 1;
+                case 2 -> vocab + rng.nextInt(3);
+                default -> rng.between(1, Math.max(1, Math.min(vocab, 64)));
+            };
+            topP[b] = switch (rng.nextInt(4)) {
+                case 0 -> 1.0f;
+                case 1 -> 1e-3f;
+                default -> (float) (0.05 + 0.9 * rng.nextDouble());
+            };
+            seed[b] = floatSeed(rng);
+            step[b] = rng.nextInt(1 << 20);
+        }
+        return new SampleParams(temperature, topK, topP, seed, step);
+    }
+
+    /** No draw outside the support of p; Σ (obs − exp)²/exp within df + 10·√(2·df) + 10 (false alarm ≪ 1e-6). */
+    public static void assertChiSquare(int[] ids, double[] p, String ctx) {
+        long[] counts = new long[p.length];
+        for (int id : ids) {
+            assertTrue(id >= 0 && id < p.length && p[id] > 0, "drew id " + id + " outside the kept set " + ctx);
+            counts[id]++;
+        }
+        double chi2 = 0;
+        int df = -1;
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] == 0) continue;
+            double expected = p[i] * ids.length;
+            chi2 += (counts[i] - expected) * (counts[i] - expected) / expected;
+            df++;
+        }
+        double bound = df + 10 * Math.sqrt(2.0 * Math.max(df, 1)) + 10;
+        assertTrue(chi2 <= bound, "chi-square " + chi2 + " > " + bound + " (df " + df + ") counts "
+                + Arrays.toString(counts) + " p " + Arrays.toString(p) + " " + ctx);
+    }
+}
