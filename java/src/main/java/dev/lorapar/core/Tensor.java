@@ -363,6 +363,57 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** Overwrites all elements of an I32 tensor with {@code data} [numel] exactly; returns after the copy completed. */
+    public void copyFromInts(Stream stream, int[] data) {
+        final String op = "Tensor.copyFromInts";
+        checkExactUpload(op, stream, DType.I32, data == null ? -1 : data.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(byteSize, 64);
+            MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_INT_UNALIGNED, 0, data.length);
+            upload(stream, staging);
+        }
+    }
+
+    /** Overwrites all elements of an I64 tensor with {@code data} [numel] exactly; returns after the copy completed. */
+    public void copyFromLongs(Stream stream, long[] data) {
+        final String op = "Tensor.copyFromLongs";
+        checkExactUpload(op, stream, DType.I64, data == null ? -1 : data.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(byteSize, 64);
+            MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, data.length);
+            upload(stream, staging);
+        }
+    }
+
+    private void checkExactUpload(String op, Stream stream, DType want, int length) {
+        Check.stream(op, stream);
+        Check.reachable(op, "tensor", this, stream);
+        Check.dtype(op, "tensor", this, want);
+        if (length < 0) {
+            throw new NullPointerException(op + ": data is null");
+        }
+        if (length != numel) {
+            throw new IllegalArgumentException(op + ": data has " + length + " values, expected numel = " + numel
+                    + " of shape " + Arrays.toString(shape));
+        }
+    }
+
+    /** The elements of an I32 tensor exactly, after the stream's earlier work. */
+    public int[] toIntArray(Stream stream) {
+        final String op = "Tensor.toIntArray";
+        Check.stream(op, stream);
+        Check.reachable(op, "tensor", this, stream);
+        Check.dtype(op, "tensor", this, DType.I32);
+        int n = javaArrayLength(op);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(Math.max(byteSize, 4), 64);
+            download(stream, staging);
+            int[] out = new int[n];
+            MemorySegment.copy(staging, ValueLayout.JAVA_INT_UNALIGNED, 0, out, 0, n);
+            return out;
+        }
+    }
+
     /** Sets every element to {@code value} on the stream (see {@link Ops#fill}). */
     public void fill(Stream stream, double value) {
         Ops.fill(stream, this, value);
