@@ -3,16 +3,26 @@
 # no Maven; needs the repository and the .gpu-bundle/ that tests/gpu/prepare-bundle.sh made here.
 #   1. unpacks the bundled Java 25 runtime to /tmp/lorapar-jre
 #   2. builds liblorapar.so with the CUDA backend: cmake -S native -B /tmp/lorapar-build -DLORAPAR_CUDA=ON
-#   3. runs the JUnit suites with the console launcher: the GPU suite (tag gpu), then the whole suite
-#   4. runs GpuBench (results.md, results.csv)
-#   5. prints a short summary LAST: tests run/passed/failed/skipped per suite, then the benchmark table
+#   3. makes the Hugging Face parity references (python3 tests/gpu/hf_make_reference.py --out /tmp/hf-ref:
+#      needs torch + transformers) and passes -Dlorapar.hf.reference to the JUnit runs (HfParityTest)
+#   4. runs the JUnit suites with the console launcher: the GPU suite (tag gpu), then the whole suite
+#   5. runs GpuBench (results.md, results.csv) and the PyTorch / PEFT baselines of the same ops
+#   6. with --model-bench: the model-level benchmarks (PyTorch + PEFT training step and decoding of a
+#      LLaMA-2-7B shape; lorapar's ModelBench when the benchmarks jar has it)
+#   7. prints a short summary LAST: tests run/passed/failed/skipped per suite, the parity errors, then the
+#      benchmark tables
 # Every log goes to the out folder: $OUT when set, else /tmp/lorapar-gpu-out.
 #
-# usage: bash tests/gpu/gpu-check.sh [--skip-bench | --bench-only] [--quick] [--no-cuda]
-#   --skip-bench  tests only            --bench-only  benchmark only (still builds the library)
-#   --quick       GpuBench --quick (r = 16 only, 20 samples)
-#   --no-cuda     a rehearsal on a machine without a GPU: CPU-only build, GPU tests skip, GpuBench --smoke on the CPU
-# Exit status: 0 when every suite passed and the benchmark ran; 1 otherwise (MISS rows do not fail it).
+# usage: bash tests/gpu/gpu-check.sh [--skip-bench | --bench-only] [--quick] [--no-cuda] [--model-bench]
+#                                    [--model-bench-only] [--hf-ref DIR]
+#   --skip-bench        tests only         --bench-only  benchmark only (still builds the library)
+#   --quick             GpuBench --quick (r = 16 only, 20 samples); fewer model-benchmark steps
+#   --no-cuda           a rehearsal on a machine without a GPU: CPU-only build, GPU tests skip, GpuBench --smoke
+#                       on the CPU, model benchmarks skipped; no torch/transformers there is reported, not failed
+#   --model-bench       also run the model-level benchmarks (off by default; they take minutes)
+#   --model-bench-only  only the model-level benchmarks (still builds the library)
+#   --hf-ref DIR        use parity references already made in DIR instead of running hf_make_reference.py
+# Exit status: 0 when every suite passed and every step ran; 1 otherwise (MISS rows do not fail it).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,16 +32,23 @@ readonly out=${OUT:-/tmp/lorapar-gpu-out}
 readonly jre_root=/tmp/lorapar-jre
 readonly java="$jre_root/jre/bin/java"
 readonly cuda_home=${CUDA_HOME:-/usr/local/cuda}
+readonly default_hf_ref=/tmp/hf-ref
+readonly hf_ref_timeout_s=600
+readonly model_bench_timeout_s=900
+readonly model_bench_class=dev.lorapar.bench.gpu.ModelBench
 
 readonly command_line="$*"
 run_tests=1
 run_bench=1
+run_model_bench=0
 bench_args=()
 cuda_flag=ON
 build_dir=/tmp/lorapar-build
+hf_ref_given=
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    # the header comment: every line after the first up to the first that is not a comment
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 
 while (($# > 0)); do
@@ -39,6 +56,20 @@ while (($# > 0)); do
         --skip-bench) run_bench=0 ;;
         --bench-only) run_tests=0 ;;
         --quick) bench_args+=(--quick) ;;
+        --model-bench) run_model_bench=1 ;;
+        --model-bench-only)
+            run_model_bench=1
+            run_tests=0
+            run_bench=0
+            ;;
+        --hf-ref)
+            (($# >= 2)) || {
+                echo "gpu-check.sh: --hf-ref needs a folder" >&2
+                exit 2
+            }
+            hf_ref_given=$2
+            shift
+            ;;
         --no-cuda)
             cuda_flag=OFF
             build_dir=/tmp/lorapar-build-cpu
@@ -55,22 +86,41 @@ while (($# > 0)); do
     esac
     shift
 done
-if ((run_tests == 0 && run_bench == 0)); then
+if ((run_tests == 0 && run_bench == 0 && run_model_bench == 0)); then
     echo "gpu-check.sh: --skip-bench and --bench-only together leave nothing to do" >&2
     exit 2
 fi
+quick_mode=0
+if [[ " ${bench_args[*]} " == *" --quick "* ]]; then
+    quick_mode=1
+fi
 if [[ $cuda_flag == OFF ]]; then
-    if [[ " ${bench_args[*]} " == *" --quick "* ]]; then
+    if ((quick_mode)); then
         echo "gpu-check.sh: --quick does not apply to --no-cuda (GpuBench runs --smoke on the CPU)" >&2
         exit 2
     fi
     bench_args+=(--smoke --device cpu)
 fi
-readonly run_tests run_bench cuda_flag build_dir
+if [[ -n $hf_ref_given ]]; then
+    if ((run_tests == 0)); then
+        echo "gpu-check.sh: --hf-ref is for the tests; --bench-only / --model-bench-only run none" >&2
+        exit 2
+    fi
+    [[ -d $hf_ref_given ]] || {
+        echo "gpu-check.sh: --hf-ref $hf_ref_given: no such folder" >&2
+        exit 2
+    }
+    hf_ref_given=$(cd "$hf_ref_given" && pwd)
+fi
+readonly run_tests run_bench run_model_bench quick_mode cuda_flag build_dir hf_ref_given
 readonly lib="$build_dir/liblorapar.so"
 
 # Summary rows, printed last: "suite run passed failed skipped status".
 summary_rows=()
+# Steps besides the suites and GpuBench, printed last: "step: status".
+step_rows=()
+# System properties for the JUnit runs (the parity references, when made).
+junit_properties=()
 bench_ran=0
 failures=0
 
@@ -165,7 +215,7 @@ run_suite() {
     local log="$out/tests-$name.log"
     step "JUnit suite '$name' $*"
     local status=0
-    "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+    "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" "${junit_properties[@]}" \
         -jar "$bundle/junit-platform-console-standalone.jar" execute \
         --class-path "$bundle/core.jar:$(dependency_class_path):$bundle/tests.jar" --scan-class-path \
         --details=summary --disable-banner --disable-ansi-colors --fail-if-no-tests \
@@ -221,6 +271,143 @@ run_torch_baseline() {
     return 0
 }
 
+# Adds a row to the steps part of the summary; a FAILED one also counts as a failure.
+step_result() {
+    local name=$1 verdict=$2
+    step_rows+=("$(printf '%-22s %s' "$name" "$verdict")")
+    if [[ $verdict == FAILED* ]]; then
+        fail "$name: $verdict"
+    fi
+}
+
+# The Hugging Face parity references (HfParityTest): made here by transformers, or given with --hf-ref.
+# On success the JUnit runs get -Dlorapar.hf.reference; otherwise HfParityTest skips and this step is FAILED
+# (on a --no-cuda rehearsal a python3 without torch/transformers is only reported).
+make_hf_reference() {
+    local log="$out/hf-reference.log"
+    if [[ -n $hf_ref_given ]]; then
+        step "Hugging Face parity references: using $hf_ref_given (--hf-ref)"
+        if [[ -f $hf_ref_given/models.json ]]; then
+            junit_properties+=("-Dlorapar.hf.reference=$hf_ref_given")
+            step_result "hf parity references" "ok (given: $hf_ref_given)"
+        else
+            step_result "hf parity references" "FAILED: $hf_ref_given/models.json is missing (not a finished reference folder)"
+        fi
+        return 0
+    fi
+    step "Hugging Face parity references (tests/gpu/hf_make_reference.py --out $default_hf_ref)"
+    local why=
+    if ! command -v python3 >/dev/null 2>&1; then
+        why="python3 not found"
+    elif ! python3 -c 'import torch, transformers' >"$log" 2>&1; then
+        why="python3 cannot import torch and transformers ($(tail -n1 "$log"))"
+    fi
+    if [[ -n $why ]]; then
+        echo "gpu-check.sh: $why: the Hugging Face parity check cannot run"
+        if [[ $cuda_flag == OFF ]]; then
+            step_result "hf parity references" "skipped (--no-cuda rehearsal): $why"
+        else
+            step_result "hf parity references" "FAILED: $why; HfParityTest skips"
+        fi
+        return 0
+    fi
+    local device=cuda status=0
+    [[ $cuda_flag == OFF ]] && device=cpu
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1 timeout "$hf_ref_timeout_s" \
+        python3 "$repo_root/tests/gpu/hf_make_reference.py" --out "$default_hf_ref" --device "$device" 2>&1 |
+        tee "$log" || status=$?
+    if ((status == 0)) && [[ -f $default_hf_ref/models.json ]]; then
+        junit_properties+=("-Dlorapar.hf.reference=$default_hf_ref")
+        step_result "hf parity references" "ok ($default_hf_ref, $device; see $log)"
+    elif ((status == 124)); then
+        step_result "hf parity references" "FAILED: timed out after ${hf_ref_timeout_s} s; HfParityTest skips (see $log)"
+    else
+        step_result "hf parity references" "FAILED (exit $status); HfParityTest skips (see $log)"
+    fi
+    return 0
+}
+
+# True when the benchmarks jar holds class $1 (a dotted name).
+benchmarks_jar_has() {
+    local entry="${1//.//}.class"
+    if command -v unzip >/dev/null 2>&1; then
+        # grep without -q reads the whole listing: an early exit would fail the pipe (pipefail, SIGPIPE)
+        unzip -Z1 "$bundle/benchmarks.jar" 2>/dev/null | grep -xF "$entry" >/dev/null
+    else
+        # zip stores entry names uncompressed in its directory
+        grep -qaF "$entry" "$bundle/benchmarks.jar"
+    fi
+}
+
+# run_python_bench NAME LOG SCRIPT [args...]: one model-level PyTorch benchmark, with a time limit.
+run_python_bench() {
+    local name=$1 log=$2
+    shift 2
+    local status=0
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1 timeout "$model_bench_timeout_s" python3 "$@" 2>&1 |
+        tee "$log" || status=$?
+    if ((status == 0)); then
+        step_result "$name" "ok (see $log)"
+    elif ((status == 124)); then
+        step_result "$name" "FAILED: timed out after ${model_bench_timeout_s} s (see $log)"
+    else
+        step_result "$name" "FAILED (exit $status, see $log)"
+    fi
+}
+
+# --model-bench: PyTorch + PEFT at the model level (LLaMA-2-7B shape), then lorapar's ModelBench.
+run_model_benchmarks() {
+    step "model-level benchmarks (benchmarks/pytorch/llama_train_torch.py, llama_decode_torch.py; $model_bench_class)"
+    if [[ $cuda_flag == OFF ]]; then
+        echo "gpu-check.sh: --no-cuda: the model-level benchmarks need a GPU: skipped"
+        step_result "model bench" "skipped (--no-cuda rehearsal: they need a GPU)"
+        return 0
+    fi
+    local pytorch="$repo_root/benchmarks/pytorch"
+    local train_args=(--batches "1,4" --optimizer) decode_args=(--batches "1,64")
+    if ((quick_mode)); then
+        train_args+=(--warmup 2 --steps 4)
+        decode_args+=(--reps 1)
+    fi
+    if python3 -c 'import torch, transformers, peft; assert torch.cuda.is_available()' >"$out/model-bench-python.log" 2>&1; then
+        step "PyTorch + PEFT LoRA training step, LLaMA-2-7B shape (${train_args[*]})"
+        run_python_bench "model bench torch train" "$out/model-bench-torch-train.log" "$pytorch/llama_train_torch.py" \
+            "${train_args[@]}" --json "$out/model-bench-torch-train.json"
+        step "PyTorch + PEFT greedy decoding with LoRA, LLaMA-2-7B shape (${decode_args[*]})"
+        run_python_bench "model bench torch decode" "$out/model-bench-torch-decode.log" "$pytorch/llama_decode_torch.py" \
+            "${decode_args[@]}" --json "$out/model-bench-torch-decode.json"
+    else
+        step_result "model bench torch" "FAILED: python3 with torch (CUDA), transformers and peft not found ($(tail -n1 "$out/model-bench-python.log"))"
+    fi
+
+    # ---- lorapar's side: dev.lorapar.bench.gpu.ModelBench (written separately). It runs when the benchmarks
+    # jar holds the class, with the arguments in $LORAPAR_MODEL_BENCH_ARGS (default: its own defaults); its
+    # output goes to model-bench-lorapar.log and the lines after its last blank line (its table) to the summary.
+    if benchmarks_jar_has "$model_bench_class"; then
+        step "lorapar $model_bench_class ${LORAPAR_MODEL_BENCH_ARGS:-}"
+        local status=0
+        local -a extra=()
+        read -r -a extra <<<"${LORAPAR_MODEL_BENCH_ARGS:-}"
+        timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+            -cp "$bundle/benchmarks.jar:$(dependency_class_path)" "$model_bench_class" "${extra[@]}" 2>&1 |
+            tee "$out/model-bench-lorapar.log" || status=$?
+        if ((status == 0)); then
+            step_result "model bench lorapar" "ok (see $out/model-bench-lorapar.log)"
+        else
+            step_result "model bench lorapar" "FAILED (exit $status, see $out/model-bench-lorapar.log)"
+        fi
+    else
+        echo "gpu-check.sh: $model_bench_class is not in $bundle/benchmarks.jar yet: lorapar's model benchmark skipped"
+        step_result "model bench lorapar" "not run: $model_bench_class is not in benchmarks.jar yet"
+    fi
+    return 0
+}
+
+# The table at the end of log $1: the lines after its last blank line (at most 30).
+last_block() {
+    awk 'NF == 0 { n = 0; next } { block[n++] = $0 } END { for (i = 0; i < n && i < 30; i++) print block[i] }' "$1"
+}
+
 print_summary() {
     echo
     echo "==================== lorapar GPU check: summary ===================="
@@ -235,6 +422,11 @@ print_summary() {
                 echo "$row"
             done
         fi
+        if [[ -f $out/tests-all.log ]] && grep -qE '^hf-parity ' "$out/tests-all.log"; then
+            echo
+            echo "Hugging Face parity (HfParityTest: measured against transformers' fp32 logits and greedy ids):"
+            grep -E '^hf-parity ' "$out/tests-all.log"
+        fi
     fi
     if ((run_bench)); then
         echo
@@ -246,7 +438,29 @@ print_summary() {
         else
             echo "benchmark: no results.md (see $out/bench.log)"
         fi
-        [[ -f $out/torch-bench.log ]] && grep -E '^torch ' "$out/torch-bench.log"
+        if [[ -f $out/torch-bench.log ]]; then
+            grep -E '^torch ' "$out/torch-bench.log" || true
+        fi
+    fi
+    if ((run_model_bench)); then
+        echo
+        echo "model-level benchmarks (LLaMA-2-7B shape, bf16, LoRA r=16 on 7 projections):"
+        local log
+        for log in "$out/model-bench-torch-train.log" "$out/model-bench-torch-decode.log"; do
+            if [[ -f $log ]]; then
+                grep -E '^model-bench ' "$log" || echo "(no table in $log)"
+            fi
+        done
+        if [[ -f $out/model-bench-lorapar.log ]]; then
+            last_block "$out/model-bench-lorapar.log"
+        fi
+    fi
+    if ((${#step_rows[@]} > 0)); then
+        echo
+        local step_row
+        for step_row in "${step_rows[@]}"; do
+            echo "$step_row"
+        done
     fi
     echo
     if ((failures == 0)); then
@@ -258,7 +472,9 @@ print_summary() {
 
 main() {
     echo "gpu-check.sh $command_line — repository $repo_root, bundle $bundle, out $out"
-    rm -f "$out/results.md" "$out/results.csv" # never summarize a previous run's numbers
+    # never summarize a previous run's numbers
+    rm -f "$out/results.md" "$out/results.csv" "$out/torch-bench.log" "$out/tests-gpu.log" "$out/tests-all.log" \
+        "$out"/model-bench-* "$out/hf-reference.log"
     if ! check_prerequisites || ! unpack_jre || ! build_library; then
         fail "stopped before the tests: see above"
         print_summary | tee "$out/summary.txt"
@@ -268,12 +484,16 @@ main() {
         export LD_LIBRARY_PATH="$cuda_home/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     fi
     if ((run_tests)); then
+        make_hf_reference
         run_suite gpu --include-tag gpu
         run_suite all
     fi
     if ((run_bench)); then
         run_benchmark
         [[ $cuda_flag == ON ]] && run_torch_baseline
+    fi
+    if ((run_model_bench)); then
+        run_model_benchmarks
     fi
     print_summary | tee "$out/summary.txt"
     ((failures == 0))
