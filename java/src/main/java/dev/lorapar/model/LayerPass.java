@@ -17,25 +17,37 @@ final class LayerPass {
      */
     static void forward(PassShape p, int layer, LlamaWeights.Layer w, Tensor xIn, LayerActivations.Rows a,
                         Tensor xOut) {
-        Stream s = p.stream();
         LlamaConfig c = p.config();
-        LoraBinding lora = p.lora();
+        int b = p.batch(), seq = p.seq();
+        projectQkv(p.stream(), p.lora(), p.eps(), p.tokens(), c, p.positions(), layer, w, xIn, a);
+        Ops.attentionForward(p.stream(), p.attentionScale(), a.q().view(b, seq, c.nHeads(), c.headDim()),
+                a.k().view(b, seq, c.nKvHeads(), c.headDim()), a.v().view(b, seq, c.nKvHeads(), c.headDim()),
+                p.segmentIds(), a.att().view(b, seq, c.nHeads(), c.headDim()), a.lse().view(b, c.nHeads(), seq));
+        finish(p.stream(), p.lora(), p.eps(), layer, w, xIn, a, xOut);
+    }
+
+    /** h1 = RMSNorm(xIn); q, k, v = h1·W{q,k,v}ᵀ (+LoRA); RoPE(q, k) at positions [T] I32. */
+    static void projectQkv(Stream s, LoraBinding lora, float eps, int tokens, LlamaConfig c, Tensor positions,
+                           int layer, LlamaWeights.Layer w, Tensor xIn, LayerActivations.Rows a) {
         float scale = lora.scale();
         MaskMode mode = lora.maskMode();
-        int b = p.batch(), seq = p.seq(), tokens = p.tokens();
-        Ops.rmsnormForward(s, p.eps(), xIn, w.attentionNorm(), a.h1(), a.rstd1());
+        Ops.rmsnormForward(s, eps, xIn, w.attentionNorm(), a.h1(), a.rstd1());
         LinearPass.forward(s, a.h1(), w.wq(), 0f, lora.pair(layer, LoraTarget.Q), scale, mode, a.u(LoraTarget.Q), a.q());
         LinearPass.forward(s, a.h1(), w.wk(), 0f, lora.pair(layer, LoraTarget.K), scale, mode, a.u(LoraTarget.K), a.k());
         LinearPass.forward(s, a.h1(), w.wv(), 0f, lora.pair(layer, LoraTarget.V), scale, mode, a.u(LoraTarget.V), a.v());
-        Ops.rope(s, a.q().view(tokens, c.nHeads(), c.headDim()), p.positions(), c.ropeTheta(), p.ropeKind(), false);
-        Ops.rope(s, a.k().view(tokens, c.nKvHeads(), c.headDim()), p.positions(), c.ropeTheta(), p.ropeKind(), false);
-        Ops.attentionForward(s, p.attentionScale(), a.q().view(b, seq, c.nHeads(), c.headDim()),
-                a.k().view(b, seq, c.nKvHeads(), c.headDim()), a.v().view(b, seq, c.nKvHeads(), c.headDim()),
-                p.segmentIds(), a.att().view(b, seq, c.nHeads(), c.headDim()), a.lse().view(b, c.nHeads(), seq));
+        Ops.rope(s, a.q().view(tokens, c.nHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
+        Ops.rope(s, a.k().view(tokens, c.nKvHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
+    }
+
+    /** From a.att on: xMid = xIn + att·Woᵀ (+LoRA); the MLP; xOut = xMid + act·Wdownᵀ (+LoRA). */
+    static void finish(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor xIn,
+                       LayerActivations.Rows a, Tensor xOut) {
+        float scale = lora.scale();
+        MaskMode mode = lora.maskMode();
         Ops.copy(s, xIn, a.xMid());
         LinearPass.forward(s, a.att(), w.wo(), 1f, lora.pair(layer, LoraTarget.O), scale, mode, a.u(LoraTarget.O),
                 a.xMid());
-        Ops.rmsnormForward(s, p.eps(), a.xMid(), w.ffnNorm(), a.h2(), a.rstd2());
+        Ops.rmsnormForward(s, eps, a.xMid(), w.ffnNorm(), a.h2(), a.rstd2());
         LinearPass.forward(s, a.h2(), w.wGate(), 0f, lora.pair(layer, LoraTarget.GATE), scale, mode,
                 a.u(LoraTarget.GATE), a.gate());
         LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode, a.u(LoraTarget.UP),
@@ -44,6 +56,10 @@ final class LayerPass {
         Ops.copy(s, a.xMid(), xOut);
         LinearPass.forward(s, a.act(), w.wDown(), 1f, lora.pair(layer, LoraTarget.DOWN), scale, mode,
                 a.u(LoraTarget.DOWN), xOut);
+    }
+
+    static Ops.RopeKind ropeKind(LlamaConfig c) {
+        return c.ropeStyle() == RopeStyle.ROTATE_HALF ? Ops.RopeKind.ROTATE_HALF : Ops.RopeKind.ADJACENT_PAIRS;
     }
 
     /**
@@ -75,8 +91,8 @@ final class LayerPass {
                 p.segmentIds(), a.att().view(b, seq, c.nHeads(), c.headDim()), a.lse().view(b, c.nHeads(), seq),
                 s.dAtt().view(b, seq, c.nHeads(), c.headDim()), s.dq().view(b, seq, c.nHeads(), c.headDim()),
                 s.dk().view(b, seq, c.nKvHeads(), c.headDim()), s.dv().view(b, seq, c.nKvHeads(), c.headDim()));
-        Ops.rope(st, s.dq().view(tokens, c.nHeads(), c.headDim()), p.positions(), c.ropeTheta(), p.ropeKind(), true);
-        Ops.rope(st, s.dk().view(tokens, c.nKvHeads(), c.headDim()), p.positions(), c.ropeTheta(), p.ropeKind(), true);
+        Ops.rope(st, s.dq().view(tokens, c.nHeads(), c.headDim()), p.positions(), c.ropeTheta(), ropeKind(c), true);
+        Ops.rope(st, s.dk().view(tokens, c.nKvHeads(), c.headDim()), p.positions(), c.ropeTheta(), ropeKind(c), true);
         linearBackward(p, layer, LoraTarget.Q, a.h1(), w.wq(), a, s.dq(), s, 0f, s.dh(), grads,
                 base == null ? null : base.wq());
         linearBackward(p, layer, LoraTarget.K, a.h1(), w.wk(), a, s.dk(), s, 1f, s.dh(), grads,

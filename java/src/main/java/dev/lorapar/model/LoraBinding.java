@@ -52,6 +52,11 @@ final class LoraBinding {
         return adapter != null && !initialOnly;
     }
 
+    /** The adapter whose pairs run (the residual owner when disabled on a residual base), or null. */
+    LoraAdapter adapter() {
+        return adapter;
+    }
+
     int rank() {
         return adapter == null ? 0 : adapter.config().rank();
     }

@@ -1,6 +1,5 @@
 package dev.lorapar.model;
 
-import dev.lorapar.core.Ops;
 import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
 
@@ -20,9 +19,5 @@ record PassShape(Stream stream, LlamaConfig config, int batch, int seq, Tensor p
 
     float eps() {
         return (float) config.normEps();
-    }
-
-    Ops.RopeKind ropeKind() {
-        return config.ropeStyle() == RopeStyle.ROTATE_HALF ? Ops.RopeKind.ROTATE_HALF : Ops.RopeKind.ADJACENT_PAIRS;
     }
 }
