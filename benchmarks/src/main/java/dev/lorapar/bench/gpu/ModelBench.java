@@ -4,13 +4,16 @@ import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
+import dev.lorapar.model.GenerationRequest;
 import dev.lorapar.model.LlamaConfig;
+import dev.lorapar.model.LlamaGenerator;
 import dev.lorapar.model.LlamaForwardBackward;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
 import dev.lorapar.model.LoraGradients;
 import dev.lorapar.model.RopeStyle;
+import dev.lorapar.model.Sampling;
 import dev.lorapar.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,10 +23,12 @@ import java.util.SplittableRandom;
 /**
  * Model-level benchmark: a LLaMA-2-7B-shaped model with random bf16 weights, LoRA r = 16 (alpha 32) on all seven
  * projections; forward + loss + backward (LoRA gradients and input gradients, no base gradients) of batch × seq
- * tokens. Prints one line per configuration: step ms (median), tokens/s, model TFLOP/s, device memory in use.
+ * tokens, and greedy generation (prompt 128 + 128 new tokens, KV cache, CUDA graph) at batch 1 and 64. Prints one
+ * line per configuration: step ms (median), tokens/s, model TFLOP/s, device memory in use.
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.lorapar.bench.gpu.ModelBench \
  *      [--layers 32] [--seq 2048] [--batches 1,4] [--steps 5] [--recompute] [--device cuda:0]
+ *      [--no-train] [--no-decode] [--decode-batches 1,64]
  * </pre>
  * The model FLOP count is 4·N·T for the projections and LM head (forward, and the input-gradient half of the
  * backward; LoRA's own FLOPs are left out) plus 7·S²·dim per layer and sequence for causal attention (2 in the
@@ -36,7 +41,8 @@ public final class ModelBench {
     public static void main(String[] args) {
         int layers = 32, seq = 2048, steps = 5;
         int[] batches = {1, 4};
-        boolean recompute = false;
+        boolean recompute = false, train = true, decode = true;
+        int[] decodeBatches = {1, 64};
         Device device = Device.cuda(0);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -45,6 +51,10 @@ public final class ModelBench {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--recompute" -> recompute = true;
+                case "--no-train" -> train = false;
+                case "--no-decode" -> decode = false;
+                case "--decode-batches" -> decodeBatches = Arrays.stream(args[++i].split(","))
+                        .mapToInt(Integer::parseInt).toArray();
                 case "--device" -> device = Device.parse(args[++i]);
                 default -> throw new IllegalArgumentException("ModelBench: unknown argument " + args[i]);
             }
@@ -63,8 +73,19 @@ public final class ModelBench {
                  LoraGradients grads = new LoraGradients(adapter, stream)) {
                 System.out.printf("ModelBench: %d-layer 7B-shape model (%s) ready in %.1f s%n", layers, dt,
                         (System.nanoTime() - t0) / 1e9);
-                for (int batch : batches) {
-                    table.add(runTrain(c, w, adapter, grads, stream, batch, seq, steps, recompute, baseUsed));
+                if (train) {
+                    for (int batch : batches) {
+                        table.add(runTrain(c, w, adapter, grads, stream, batch, seq, steps, recompute, baseUsed));
+                    }
+                }
+                if (decode) {
+                    table.add(String.format("%-28s %10s %10s %9s %10s", "lorapar generate (p128+n128)", "ms/step",
+                            "tokens/s", "bound t/s", "prefill ms"));
+                    double weightBytes = 2.0 * ((double) c.nLayers() * (4.0 * c.dim() * c.dim()
+                            + 3.0 * c.dim() * c.hiddenDim()) + 2.0 * c.vocabSize() * c.dim());
+                    for (int batch : decodeBatches) {
+                        table.add(runDecode(c, w, adapter, stream, batch, weightBytes));
+                    }
                 }
             }
         }
@@ -107,6 +128,48 @@ public final class ModelBench {
                     flops / (median / 1e3) / 1e12, memGb);
         } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
             return String.format("%-28s %s", label, "OOM: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Greedy generation with the adapter on: batch prompts of 128 random tokens, 128 new tokens. tokens/s = batch ·
+     * 128 / wall time of generate (prefill included, as Hugging Face's generate is timed); ms/step from the
+     * difference to a 1-token run; the bound is the weight bytes read per step at 4.2 TB/s (H200's measured copy
+     * bandwidth) — at batch 1 a decode step cannot beat it.
+     */
+    private static String runDecode(LlamaConfig c, LlamaWeights w, LoraAdapter adapter, Stream stream, int batch,
+                                    double weightBytes) {
+        SplittableRandom random = new SplittableRandom(batch + 100);
+        List<GenerationRequest> full = new ArrayList<>(), one = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int[] prompt = new int[128];
+            for (int i = 0; i < prompt.length; i++) {
+                prompt[i] = random.nextInt(c.vocabSize());
+            }
+            full.add(new GenerationRequest(prompt, 128, Sampling.greedy(), null, null));
+            one.add(new GenerationRequest(prompt, 1, Sampling.greedy(), null, null));
+        }
+        try (LlamaGenerator g = LlamaGenerator.create(w, stream, LlamaGenerator.Options.of(batch, 256), null)) {
+            g.generate(one, adapter); // warm-up
+            g.generate(full, adapter);
+            double[] fullMs = new double[3], oneMs = new double[3];
+            for (int i = 0; i < 3; i++) {
+                long t = System.nanoTime();
+                g.generate(one, adapter);
+                oneMs[i] = (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
+                g.generate(full, adapter);
+                fullMs[i] = (System.nanoTime() - t) / 1e6;
+            }
+            Arrays.sort(fullMs);
+            Arrays.sort(oneMs);
+            double stepMs = (fullMs[1] - oneMs[1]) / 127;
+            double tokensPerS = batch * 128 / (fullMs[1] / 1e3);
+            double boundStepsPerS = 4.2e12 / weightBytes;
+            return String.format("%-28s %10.2f %10.0f %9.0f %10.1f", "batch " + batch, stepMs, tokensPerS,
+                    boundStepsPerS * batch, oneMs[1]);
+        } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
+            return String.format("%-28s %s", "batch " + batch, "OOM: " + e.getMessage());
         }
     }
 
