@@ -121,6 +121,10 @@ summary_rows=()
 step_rows=()
 # System properties for the JUnit runs (the parity references, when made).
 junit_properties=()
+# The small trained checkpoints prepare-bundle.sh copied from ../shared/data (the reference-checkpoint tests).
+if [[ -f $bundle/shared-data/README.md ]]; then
+    export LORAPAR_SHARED_DATA="$bundle/shared-data"
+fi
 bench_ran=0
 failures=0
 
