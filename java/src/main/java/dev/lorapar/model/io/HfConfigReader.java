@@ -33,9 +33,20 @@ final class HfConfigReader {
         if (modelType != null && !modelType.isNull() && !"llama".equals(modelType.asText())) {
             throw new CheckpointException(file, "model_type " + modelType + " is not supported (only \"llama\")");
         }
-        JsonNode ropeScaling = json.get("rope_scaling");
-        if (ropeScaling != null && !ropeScaling.isNull()) {
-            throw new CheckpointException(file, "rope_scaling " + ropeScaling + " is not supported (only plain RoPE: rope_scaling null)");
+        // transformers 5 writes rope_parameters {rope_type, rope_theta} (and may mirror it as rope_scaling): only
+        // rope_type "default" (plain RoPE) is supported; its rope_theta counts when the top level has none
+        JsonNode ropeParameters = json.get("rope_parameters");
+        for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
+            JsonNode rope = json.get(key);
+            if (rope != null && !rope.isNull() && !isDefaultRope(rope)) {
+                throw new CheckpointException(file, key + " " + rope + " is not supported (only plain RoPE: null or "
+                        + "rope_type \"default\")");
+            }
+        }
+        double ropeTheta = real(file, json, "rope_theta", Double.NaN);
+        if (Double.isNaN(ropeTheta)) {
+            ropeTheta = ropeParameters != null && ropeParameters.isObject()
+                    ? real(file, ropeParameters, "rope_theta", 10000.0) : 10000.0;
         }
         JsonNode act = json.get("hidden_act");
         if (act != null && !act.isNull() && !"silu".equals(act.asText())) {
@@ -55,7 +66,7 @@ final class HfConfigReader {
                     integer(file, json, "num_hidden_layers", -1), heads,
                     integer(file, json, "num_key_value_heads", heads), integer(file, json, "vocab_size", -1),
                     integer(file, json, "max_position_embeddings", 2048), real(file, json, "rms_norm_eps", 1e-6),
-                    real(file, json, "rope_theta", 10000.0), bool(file, json, "tie_word_embeddings", false),
+                    ropeTheta, bool(file, json, "tie_word_embeddings", false),
                     RopeStyle.ROTATE_HALF);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, null, "does not describe a valid model: " + e.getMessage(), e);
@@ -66,6 +77,15 @@ final class HfConfigReader {
                     + config.headDim() + " (not supported)");
         }
         return config;
+    }
+
+    /** {rope_type: "default", ...} with nothing that changes the rotation (no factor). */
+    private static boolean isDefaultRope(JsonNode rope) {
+        if (!rope.isObject()) {
+            return false;
+        }
+        JsonNode type = rope.has("rope_type") ? rope.get("rope_type") : rope.get("type");
+        return type != null && "default".equals(type.asText()) && !rope.has("factor");
     }
 
     /** An integer key; {@code fallback} when absent or null, -1 = required. */

@@ -100,6 +100,25 @@ class HfCheckpointTest {
         assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
     }
 
+    /** transformers 5 keeps θ in rope_parameters {rope_type "default", rope_theta} (and may mirror it as rope_scaling). */
+    @Test
+    void ropeParametersOfTransformers5(TestInfo info) throws IOException {
+        Rng rng = Rng.forTest(info);
+        TinyModel m = TinyModel.random(rng, WeightType.F32, false, false);
+        String params = "{\"rope_type\": \"default\", \"rope_theta\": 500000.0}";
+        String json = m.configJson("").replace("\"rope_theta\": 10000.0,", "\"rope_parameters\": " + params + ",")
+                .replace("\"rope_scaling\": null", "\"rope_scaling\": " + params);
+        Path dir = tmp.resolve("v5");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), json);
+        Files.write(dir.resolve("model.safetensors"), SafetensorsWriter.compose(m.tensors));
+        try (Checkpoint c = Checkpoints.open(dir)) {
+            assertEquals(500000.0, c.config().ropeTheta(), json);
+        }
+        expectConfigError(m, "\"rope_parameters\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"rope_theta\": 5e5}",
+                "rope_parameters");
+    }
+
     /** {@code replacement} overrides a key of the config (the strict parser refuses duplicate keys, so the key is swapped). */
     private void expectConfigError(TinyModel m, String replacement, String fragment) throws IOException {
         String key = replacement.substring(0, replacement.indexOf(':'));
