@@ -4,10 +4,17 @@
  * through shared memory and never hold a seq×seq matrix (attention_fwd.cuh, attention_bwd.cuh).
  * Kernels are instantiated per dtype (F32, BF16) and head-dim bound: exact head_dim 64 and 128, any
  * other head_dim ≤ 256 through the generic kernels bounded by 32, 64, 128 or 256.
+ * BF16 with head_dim 64 or 128 takes the tensor-core kernels (attention_tc_fwd.cuh, attention_tc_bwd.cuh)
+ * when every tensor is 16-byte aligned and the device gives their shared memory; everything else takes
+ * the fp32 SIMT kernels.
  * The backward reserves delta [batch×n_heads×seq] f32 in the stream's scratch arena.
  */
+#include <initializer_list>
+
 #include "attention_bwd.cuh"
 #include "attention_fwd.cuh"
+#include "attention_tc_bwd.cuh"
+#include "attention_tc_fwd.cuh"
 
 /* The problem of one call, as the kernels take it (sizes checked to fit their int arithmetic). */
 struct lp_attn_problem {
@@ -136,6 +143,76 @@ static lp_status lp_attn_backward_run(lp_stream stream, const lp_attn_problem &p
     return LP_OK;
 }
 
+/* ------------------------------------------------------------------ tensor-core path (BF16, D 64 / 128) */
+
+/* Whether the tensor-core kernels take this call: BF16, head_dim 64 or 128, every tensor they copy 16 bytes
+ * at a time 16-byte aligned, and `smem` bytes of shared memory per block available on the device. */
+static bool lp_attn_tc_eligible(lp_stream stream, lp_dtype dtype, int head_dim, size_t smem,
+                                std::initializer_list<const void *> tensors) {
+    if (dtype != LP_BF16 || (head_dim != 64 && head_dim != 128)) return false;
+    for (const void *p : tensors)
+        if (((uintptr_t)p & 15u) != 0) return false;
+    int optin = 0;
+    if (cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, stream->device) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return false;
+    }
+    return smem <= (size_t)optin;
+}
+
+template <int D> static size_t lp_attn_tc_backward_smem() {
+    return lp_tc_dkdv_smem_bytes<D>() > lp_tc_dq_smem_bytes<D>() ? lp_tc_dkdv_smem_bytes<D>()
+                                                                   : lp_tc_dq_smem_bytes<D>();
+}
+
+template <int D>
+static lp_status lp_attn_tc_forward_run(lp_stream stream, const lp_attn_problem &pb, const void *q, const void *k,
+                                        const void *v, const int32_t *segment_ids, void *out, float *lse) {
+    auto kernel = lp_attention_tc_forward_kernel<D>;
+    const size_t smem = lp_tc_fwd_smem_bytes<D>();
+    LP_CHECK(lp_attn_allow_smem(stream, kernel, smem, "lp_attention_tc_forward_kernel"));
+    kernel<<<lp_attn_grid(pb.seq, LP_TC_ROWS, pb.n_heads, pb.batch), LP_TC_THREADS, smem,
+             lp_cuda_stream_of(stream)>>>(static_cast<const lp_bf16 *>(q), static_cast<const lp_bf16 *>(k),
+                                          static_cast<const lp_bf16 *>(v), segment_ids, static_cast<lp_bf16 *>(out),
+                                          lse, pb.seq, pb.n_heads, pb.n_kv_heads, pb.scale);
+    LP_CUDA_CHECK_LAUNCH("lp_attention_tc_forward_kernel");
+    return LP_OK;
+}
+
+template <int D>
+static lp_status lp_attn_tc_backward_run(lp_stream stream, const lp_attn_problem &pb, const void *q, const void *k,
+                                         const void *v, const int32_t *segment_ids, const void *out,
+                                         const float *lse, const void *d_out, void *dq, void *dk, void *dv) {
+    cudaStream_t cuda_stream = lp_cuda_stream_of(stream);
+    const int64_t rows = (int64_t)pb.batch * pb.seq * pb.n_heads; /* (token, head) rows */
+    const lp_bf16 *qb = static_cast<const lp_bf16 *>(q), *kb = static_cast<const lp_bf16 *>(k);
+    const lp_bf16 *vb = static_cast<const lp_bf16 *>(v), *gb = static_cast<const lp_bf16 *>(d_out);
+
+    void *scratch = NULL; /* delta [batch×n_heads×seq] f32 */
+    LP_CHECK(lp_cuda_scratch(stream, (size_t)rows * sizeof(float), &scratch));
+    float *delta = static_cast<float *>(scratch);
+    lp_attention_delta_kernel<lp_bf16><<<lp_cuda_grid(stream, rows * 32), LP_THREADS, 0, cuda_stream>>>(
+        static_cast<const lp_bf16 *>(out), gb, delta, rows, pb.seq, pb.n_heads, pb.head_dim);
+    LP_CUDA_CHECK_LAUNCH("lp_attention_delta_kernel");
+
+    auto dkdv = lp_attention_tc_dkdv_kernel<D>;
+    const size_t dkdv_smem = lp_tc_dkdv_smem_bytes<D>();
+    LP_CHECK(lp_attn_allow_smem(stream, dkdv, dkdv_smem, "lp_attention_tc_dkdv_kernel"));
+    dkdv<<<lp_attn_grid(pb.seq, LP_TC_ROWS, pb.n_kv_heads, pb.batch), LP_TC_THREADS, dkdv_smem, cuda_stream>>>(
+        qb, kb, vb, segment_ids, lse, delta, gb, static_cast<lp_bf16 *>(dk), static_cast<lp_bf16 *>(dv), pb.seq,
+        pb.n_heads, pb.n_kv_heads, pb.scale);
+    LP_CUDA_CHECK_LAUNCH("lp_attention_tc_dkdv_kernel");
+
+    auto dq_kernel = lp_attention_tc_dq_kernel<D>;
+    const size_t dq_smem = lp_tc_dq_smem_bytes<D>();
+    LP_CHECK(lp_attn_allow_smem(stream, dq_kernel, dq_smem, "lp_attention_tc_dq_kernel"));
+    dq_kernel<<<lp_attn_grid(pb.seq, LP_TC_ROWS, pb.n_heads, pb.batch), LP_TC_THREADS, dq_smem, cuda_stream>>>(
+        qb, kb, vb, segment_ids, lse, delta, gb, static_cast<lp_bf16 *>(dq), pb.seq, pb.n_heads, pb.n_kv_heads,
+        pb.scale);
+    LP_CUDA_CHECK_LAUNCH("lp_attention_tc_dq_kernel");
+    return LP_OK;
+}
+
 extern "C" lp_status lp_cuda_attention_forward(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t seq,
                                                int64_t n_heads, int64_t n_kv_heads, int64_t head_dim, float scale,
                                                const void *q, const void *k, const void *v,
@@ -146,6 +223,10 @@ extern "C" lp_status lp_cuda_attention_forward(lp_stream stream, lp_dtype dtype,
     LP_CHECK(lp_attn_check("lp_attention_forward", dtype, batch, seq, n_heads, n_kv_heads, head_dim, scale, &pb,
                            &empty));
     if (empty) return LP_OK;
+    const size_t tc_smem = pb.head_dim == 64 ? lp_tc_fwd_smem_bytes<64>() : lp_tc_fwd_smem_bytes<128>();
+    if (lp_attn_tc_eligible(stream, dtype, pb.head_dim, tc_smem, {q, k, v, out}))
+        return pb.head_dim == 64 ? lp_attn_tc_forward_run<64>(stream, pb, q, k, v, segment_ids, out, lse)
+                                 : lp_attn_tc_forward_run<128>(stream, pb, q, k, v, segment_ids, out, lse);
     return lp_attn_dispatch(dtype, pb.head_dim, [&](auto variant) -> lp_status {
         return lp_attn_forward_run<decltype(variant)>(stream, pb, q, k, v, segment_ids, out, lse);
     });
@@ -162,6 +243,11 @@ extern "C" lp_status lp_cuda_attention_backward(lp_stream stream, lp_dtype dtype
     LP_CHECK(lp_attn_check("lp_attention_backward", dtype, batch, seq, n_heads, n_kv_heads, head_dim, scale, &pb,
                            &empty));
     if (empty) return LP_OK;
+    const size_t tc_smem = pb.head_dim == 64 ? lp_attn_tc_backward_smem<64>() : lp_attn_tc_backward_smem<128>();
+    if (lp_attn_tc_eligible(stream, dtype, pb.head_dim, tc_smem, {q, k, v, d_out, dq, dk, dv}))
+        return pb.head_dim == 64
+                   ? lp_attn_tc_backward_run<64>(stream, pb, q, k, v, segment_ids, out, lse, d_out, dq, dk, dv)
+                   : lp_attn_tc_backward_run<128>(stream, pb, q, k, v, segment_ids, out, lse, d_out, dq, dk, dv);
     return lp_attn_dispatch(dtype, pb.head_dim, [&](auto variant) -> lp_status {
         return lp_attn_backward_run<decltype(variant)>(stream, pb, q, k, v, segment_ids, out, lse, d_out, dq, dk,
                                                        dv);

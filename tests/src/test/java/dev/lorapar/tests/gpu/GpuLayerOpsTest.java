@@ -13,6 +13,7 @@ import dev.lorapar.tests.support.Rng;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -139,24 +140,42 @@ class GpuLayerOpsTest {
     void attention(DType dt, TestInfo info) {
         Rng rng = Rng.forTest(info);
         for (int[] h : HEADS)
-            for (boolean packed : new boolean[] {false, true}) {
-                int batch = rng.pick(1, 2, 3), seq = rng.pick(1, 5, 13, 67, 129);
-                AttnCase c = LayerInputs.attention(rng, dt, batch, seq, h[0], h[1], h[2], packed);
-                String ctx = "batch=" + batch + " seq=" + seq + " heads=" + h[0] + "/" + h[1] + " headDim=" + h[2]
-                        + (packed ? " packed " : " ") + rng.tag();
-                float[][] g = LayerRun.attention(gpu(), dt, c, true), cpu = LayerRun.attention(CPU, dt, c, true);
-                String[] names = {"out", "lse", "dq", "dk", "dv"};
-                for (int i = 0; i < names.length; i++) {
-                    if (i == 2) { // dq cancels exactly at seq 1 (softmax of one key): judge it against its terms
-                        Numerics.assertClose("dq", g[i], Numerics.toDouble(cpu[i]), dqTermMagnitude(c), 1, tol(dt), ctx);
-                    } else {
-                        close(names[i], g[i], cpu[i], i == 1 ? DType.F32 : dt, ctx);
-                    }
-                }
-                float[][] again = LayerRun.attention(gpu(), dt, c, true);
-                for (int i = 2; i < names.length; i++)
-                    Numerics.assertBitsEqual(names[i] + " (second run)", g[i], again[i], ctx);
+            for (boolean packed : new boolean[] {false, true})
+                checkAttention(rng, dt, rng.pick(1, 2, 3), rng.pick(1, 5, 13, 67, 129), h, packed);
+    }
+
+    /**
+     * (batch, seq, nHeads, nKvHeads, headDim): sizes where the BF16 tensor-core kernels (head_dim 64 / 128)
+     * stream many 64-row tiles — several key tiles below the diagonal, partial last tiles (300, 1031),
+     * GQA groups of 4, LLaMA's seq 2048 — beyond the small shapes of {@link #attention}.
+     */
+    static final int[][] LARGE = {{2, 300, 8, 2, 128}, {2, 1031, 8, 2, 128}, {1, 2048, 4, 1, 64}};
+
+    @Test
+    void attentionLarge(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] s : LARGE)
+            for (boolean packed : new boolean[] {false, true})
+                checkAttention(rng, DType.BF16, s[0], s[1], new int[] {s[2], s[3], s[4]}, packed);
+    }
+
+    /** One attention problem: forward and backward on CUDA vs CPU, and the backward's bits on a second run. */
+    static void checkAttention(Rng rng, DType dt, int batch, int seq, int[] h, boolean packed) {
+        AttnCase c = LayerInputs.attention(rng, dt, batch, seq, h[0], h[1], h[2], packed);
+        String ctx = "batch=" + batch + " seq=" + seq + " heads=" + h[0] + "/" + h[1] + " headDim=" + h[2]
+                + (packed ? " packed " : " ") + rng.tag();
+        float[][] g = LayerRun.attention(gpu(), dt, c, true), cpu = LayerRun.attention(CPU, dt, c, true);
+        String[] names = {"out", "lse", "dq", "dk", "dv"};
+        for (int i = 0; i < names.length; i++) {
+            if (i == 2) { // dq cancels exactly at seq 1 (softmax of one key): judge it against its terms
+                Numerics.assertClose("dq", g[i], Numerics.toDouble(cpu[i]), dqTermMagnitude(c), 1, tol(dt), ctx);
+            } else {
+                close(names[i], g[i], cpu[i], i == 1 ? DType.F32 : dt, ctx);
             }
+        }
+        float[][] again = LayerRun.attention(gpu(), dt, c, true);
+        for (int i = 2; i < names.length; i++)
+            Numerics.assertBitsEqual(names[i] + " (second run)", g[i], again[i], ctx);
     }
 
     /**
