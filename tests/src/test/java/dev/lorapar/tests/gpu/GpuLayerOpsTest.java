@@ -147,9 +147,9 @@ class GpuLayerOpsTest {
     /**
      * (batch, seq, nHeads, nKvHeads, headDim): sizes where the BF16 tensor-core kernels (head_dim 64 / 128)
      * stream many 64-row tiles — several key tiles below the diagonal, partial last tiles (300, 1031),
-     * GQA groups of 4, LLaMA's seq 2048 — beyond the small shapes of {@link #attention}.
+     * GQA groups of 4 and 2, LLaMA's seq 2048 — beyond the small shapes of {@link #attention}.
      */
-    static final int[][] LARGE = {{2, 300, 8, 2, 128}, {2, 1031, 8, 2, 128}, {1, 2048, 4, 1, 64}};
+    static final int[][] LARGE = {{2, 300, 8, 2, 128}, {2, 1031, 8, 2, 128}, {1, 2048, 4, 2, 64}};
 
     @Test
     void attentionLarge(TestInfo info) {
