@@ -368,7 +368,8 @@ run_model_benchmarks() {
         return 0
     fi
     local pytorch="$repo_root/benchmarks/pytorch"
-    local train_args=(--batches "1,4" --optimizer) decode_args=(--batches "1,64")
+    # forward + backward only (no optimizer step): what lorapar's ModelBench times
+    local train_args=(--batches "1,4") decode_args=(--batches "1,64")
     if ((quick_mode)); then
         train_args+=(--warmup 2 --steps 4)
         decode_args+=(--reps 1)
@@ -399,6 +400,14 @@ run_model_benchmarks() {
             step_result "model bench lorapar" "ok (see $out/model-bench-lorapar.log)"
         else
             step_result "model bench lorapar" "FAILED (exit $status, see $out/model-bench-lorapar.log)"
+        fi
+        if benchmarks_jar_has dev.lorapar.bench.gpu.LayerOpsBench; then
+            step "lorapar LayerOpsBench (where a 7B training step spends its time)"
+            status=0
+            timeout 300 "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+                -cp "$bundle/benchmarks.jar:$(dependency_class_path)" dev.lorapar.bench.gpu.LayerOpsBench 2>&1 |
+                tee "$out/model-bench-layer-ops.log" || status=$?
+            step_result "layer ops bench" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $out/model-bench-layer-ops.log)"
         fi
     else
         echo "gpu-check.sh: $model_bench_class is not in $bundle/benchmarks.jar yet: lorapar's model benchmark skipped"

@@ -73,12 +73,14 @@ def case_name(batch, seq):
     return f"b{batch}_s{seq}"
 
 
-def draw_prompts(rng, batch, seq, vocab):
-    """batch token-id lists of length seq, uniform in [0, vocab); the first sequence starts with vocab − 1 and
-    the last ends with 0 so that both ends of the embedding table are read."""
+def draw_prompts(rng, batch, seq, vocab, draw=1):
+    """batch token-id lists of length seq, uniform in [0, vocab); on the first draw the first sequence starts
+    with vocab − 1 and the last ends with 0 so that both ends of the embedding table are read (later draws are
+    plain random: a pinned end would make every re-draw of a one- or two-token prompt identical)."""
     prompts = [[rng.randrange(vocab) for _ in range(seq)] for _ in range(batch)]
-    prompts[0][0] = vocab - 1
-    prompts[-1][-1] = 0
+    if draw == 1:
+        prompts[0][0] = vocab - 1
+        prompts[-1][-1] = 0
     return prompts
 
 
@@ -311,7 +313,7 @@ def run_case(torch, model, spec, batch, seq, rng, device, min_margin, max_draws)
     """Draws prompts until greedy decoding is unambiguous; returns (prompts, logits [b×s×v], greedy ids, info)."""
     vocab = spec["vocab_size"]
     for draw in range(1, max_draws + 1):
-        prompts = draw_prompts(rng, batch, seq, vocab)
+        prompts = draw_prompts(rng, batch, seq, vocab, draw)
         ids = torch.tensor(prompts, dtype=torch.long, device=device)  # [b×s]
         with torch.no_grad():
             logits = model(input_ids=ids, use_cache=False).logits.float()  # [b×s×v]

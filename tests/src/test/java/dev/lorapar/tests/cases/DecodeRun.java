@@ -63,7 +63,7 @@ public final class DecodeRun {
         }
     }
 
-    /** Per-row sampling parameters [batch] each; seeds must be exactly representable as float (Tensor.of). */
+    /** Per-row sampling parameters [batch] each (seeds and steps: any 64-bit values, uploaded exactly). */
     public record SampleParams(float[] temperature, int[] topK, float[] topP, long[] seed, long[] step) {}
 
     /** outIds [batch] of lp_sample on logits [batch×vocab]. */
@@ -73,9 +73,16 @@ public final class DecodeRun {
             Tensor out = s.of(DType.I32, filled(batch, POISON_ID), batch); // poisoned
             DecodeOps.sample(s.stream(), s.of(dt, logits, batch, vocab), s.of(DType.F32, p.temperature, batch),
                     s.of(DType.I32, LayerRun.ints(p.topK), batch), s.of(DType.F32, p.topP, batch),
-                    s.of(DType.I64, exactFloats(p.seed), batch), s.of(DType.I64, exactFloats(p.step), batch), out);
+                    longs(s, p.seed), longs(s, p.step), out);
             return toInts(s.read(out));
         }
+    }
+
+    /** An I64 tensor [n] holding {@code values} exactly (any 64-bit value). */
+    static Tensor longs(TensorScope s, long[] values) {
+        Tensor t = s.of(DType.I64, new float[values.length], values.length);
+        t.copyFromLongs(s.stream(), values);
+        return t;
     }
 
     public static float[] filled(int n, float value) {
@@ -101,10 +108,9 @@ public final class DecodeRun {
         return out;
     }
 
-    /** A random seed exactly representable as a float, sometimes with the sign bit (u64 ≥ 2^63). */
-    public static long floatSeed(Rng rng) {
-        long magnitude = (long) rng.nextInt(1 << 24) << rng.nextInt(39);
-        return rng.nextBoolean() ? -magnitude : magnitude;
+    /** A random 64-bit seed (about half of them ≥ 2^63 as unsigned), uploaded exactly by {@link #longs}. */
+    public static long randomSeed(Rng rng) {
+        return rng.nextLong();
     }
 
     /** rows distinct slots in [0, slots), in random order. */
@@ -137,7 +143,7 @@ public final class DecodeRun {
                 case 1 -> 1e-3f;
                 default -> (float) (0.05 + 0.9 * rng.nextDouble());
             };
-            seed[b] = floatSeed(rng);
+            seed[b] = randomSeed(rng);
             step[b] = rng.nextInt(1 << 20);
         }
         return new SampleParams(temperature, topK, topP, seed, step);

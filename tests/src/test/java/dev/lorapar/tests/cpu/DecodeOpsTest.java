@@ -242,9 +242,9 @@ class DecodeOpsTest {
         int vocab = 9, draws = 600;
         float[] row = {3, 0, 3, -1, 3, 0.5f, -2, 1, 0};
         // top-k = 2 cuts through three tied maxima: all three are kept, nothing else
-        assertSeen(CPU, row, draws, sameRow(draws, 1.0f, 2, 1.0f, DecodeRun.floatSeed(rng)), new int[] {0, 2, 4}, rng);
+        assertSeen(CPU, row, draws, sameRow(draws, 1.0f, 2, 1.0f, DecodeRun.randomSeed(rng)), new int[] {0, 2, 4}, rng);
         // top-p = 0.2 is reached by the first maximum alone: its ties are kept too
-        assertSeen(CPU, row, draws, sameRow(draws, 1.0f, 0, 0.2f, DecodeRun.floatSeed(rng)), new int[] {0, 2, 4}, rng);
+        assertSeen(CPU, row, draws, sameRow(draws, 1.0f, 0, 0.2f, DecodeRun.randomSeed(rng)), new int[] {0, 2, 4}, rng);
         assertEquals(vocab, row.length);
     }
 
@@ -265,7 +265,7 @@ class DecodeOpsTest {
         Rng rng = Rng.forTest(info);
         int vocab = 50, batch = 64;
         float[] row = rng.gaussian(vocab, 0.3);
-        long seed = DecodeRun.floatSeed(rng);
+        long seed = DecodeRun.randomSeed(rng);
         int[] first = DecodeRun.sample(CPU, DType.F32, repeat(row, batch), vocab, sameRow(batch, 1.0f, 0, 1.0f, seed));
         int[] again = DecodeRun.sample(CPU, DType.F32, repeat(row, batch), vocab, sameRow(batch, 1.0f, 0, 1.0f, seed));
         assertArrayEquals(first, again, "same seeds and steps " + rng.tag());
@@ -286,7 +286,7 @@ class DecodeOpsTest {
             float temperature = st[0], topP = st[2];
             int topK = (int) st[1];
             int[] got = DecodeRun.sample(CPU, DType.F32, repeat(row, draws), vocab,
-                    sameRow(draws, temperature, topK, topP, DecodeRun.floatSeed(rng)));
+                    sameRow(draws, temperature, topK, topP, DecodeRun.randomSeed(rng)));
             double[] p = DecodeRef.distribution(row, temperature, topK, topP);
             DecodeRun.assertChiSquare(got, p, "T=" + temperature + " topK=" + topK + " topP=" + topP + " " + rng.tag());
         }

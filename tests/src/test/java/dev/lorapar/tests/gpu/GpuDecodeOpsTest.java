@@ -149,7 +149,7 @@ class GpuDecodeOpsTest {
         long[] steps = new long[draws];
         for (int i = 0; i < draws; i++) steps[i] = i;
         long[] seeds = new long[draws];
-        Arrays.fill(seeds, DecodeRun.floatSeed(rng));
+        Arrays.fill(seeds, DecodeRun.randomSeed(rng));
         int[] k = new int[draws];
         Arrays.fill(k, 12);
         SampleParams p = new SampleParams(DecodeRun.filled(draws, 0.8f), k, DecodeRun.filled(draws, 0.9f), seeds, steps);

@@ -169,6 +169,8 @@ class GpuLayerOpsTest {
         for (int i = 0; i < names.length; i++) {
             if (i == 2) { // dq cancels exactly at seq 1 (softmax of one key): judge it against its terms
                 Numerics.assertClose("dq", g[i], Numerics.toDouble(cpu[i]), dqTermMagnitude(c), 1, tol(dt), ctx);
+            } else if (i == 3) { // so does dk
+                Numerics.assertClose("dk", g[i], Numerics.toDouble(cpu[i]), dkTermMagnitude(c), 1, tol(dt), ctx);
             } else {
                 close(names[i], g[i], cpu[i], i == 1 ? DType.F32 : dt, ctx);
             }
@@ -191,6 +193,17 @@ class GpuLayerOpsTest {
             double m = c.scale() * Math.sqrt(dOutNorm) * rmsV * Math.sqrt(c.headDim()) * rmsK;
             Arrays.fill(out, row * c.headDim(), (row + 1) * c.headDim(), m);
         }
+        return out;
+    }
+
+    /** The typical size of one term of dk = scale·Σ_i dS_ij·q_i: scale·‖dO_i‖·rms(v)·√headDim·rms(q), uniform. */
+    static double[] dkTermMagnitude(AttnCase c) {
+        double d = c.headDim();
+        double rms = c.scale() * Math.sqrt(sumSquares(c.dOut()) / c.dOut().length * d)
+                * Math.sqrt(sumSquares(c.v()) / c.v().length) * Math.sqrt(d)
+                * Math.sqrt(sumSquares(c.q()) / c.q().length);
+        double[] out = new double[c.k().length]; // [batch·seq·nKvHeads·headDim]
+        Arrays.fill(out, rms);
         return out;
     }
 
