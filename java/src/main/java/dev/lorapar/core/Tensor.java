@@ -365,27 +365,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Overwrites all elements of an I32 tensor with {@code data} [numel] exactly; returns after the copy completed. */
     public void copyFromInts(Stream stream, int[] data) {
-        final String op = "Tensor.copyFromInts";
-        checkExactUpload(op, stream, DType.I32, data == null ? -1 : data.length);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(byteSize, 64);
-            MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_INT_UNALIGNED, 0, data.length);
-            upload(stream, staging);
-        }
+        uploadExact("Tensor.copyFromInts", stream, DType.I32, data == null ? -1 : data.length,
+                staging -> MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_INT_UNALIGNED, 0, data.length));
     }
 
     /** Overwrites all elements of an I64 tensor with {@code data} [numel] exactly; returns after the copy completed. */
     public void copyFromLongs(Stream stream, long[] data) {
-        final String op = "Tensor.copyFromLongs";
-        checkExactUpload(op, stream, DType.I64, data == null ? -1 : data.length);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(byteSize, 64);
-            MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, data.length);
-            upload(stream, staging);
-        }
+        uploadExact("Tensor.copyFromLongs", stream, DType.I64, data == null ? -1 : data.length,
+                staging -> MemorySegment.copy(data, 0, staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, data.length));
     }
 
-    private void checkExactUpload(String op, Stream stream, DType want, int length) {
+    /** Checks dtype and length (−1 = null data), fills a staging buffer and uploads it. */
+    private void uploadExact(String op, Stream stream, DType want, int length,
+                             java.util.function.Consumer<MemorySegment> fill) {
         Check.stream(op, stream);
         Check.reachable(op, "tensor", this, stream);
         Check.dtype(op, "tensor", this, want);
@@ -395,6 +387,27 @@ public final class Tensor implements AutoCloseable {
         if (length != numel) {
             throw new IllegalArgumentException(op + ": data has " + length + " values, expected numel = " + numel
                     + " of shape " + Arrays.toString(shape));
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(Math.max(byteSize, 1), 64);
+            fill.accept(staging);
+            upload(stream, staging);
+        }
+    }
+
+    /** The elements of an I64 tensor exactly, after the stream's earlier work. */
+    public long[] toLongArray(Stream stream) {
+        final String op = "Tensor.toLongArray";
+        Check.stream(op, stream);
+        Check.reachable(op, "tensor", this, stream);
+        Check.dtype(op, "tensor", this, DType.I64);
+        int n = javaArrayLength(op);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(Math.max(byteSize, 8), 64);
+            download(stream, staging);
+            long[] out = new long[n];
+            MemorySegment.copy(staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, out, 0, n);
+            return out;
         }
     }
 

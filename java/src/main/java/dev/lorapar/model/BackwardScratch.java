@@ -3,33 +3,26 @@ package dev.lorapar.model;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /** The gradient buffers every layer's backward reuses, for up to maxTokens rows. Owns its tensors. */
 final class BackwardScratch implements AutoCloseable {
-    private final List<Tensor> owned = new ArrayList<>();
+    private final OwnedTensors owned;
     private final Tensor dAct, dh, dAtt, dq, dk, dv, g;
 
     BackwardScratch(Device device, DType dt, LlamaConfig c, int maxTokens, int rank) {
+        owned = new OwnedTensors(device);
         try {
-            dAct = alloc(device, dt, maxTokens, c.hiddenDim());
-            dh = alloc(device, dt, maxTokens, c.dim());
-            dAtt = alloc(device, dt, maxTokens, c.dim());
-            dq = alloc(device, dt, maxTokens, c.dim());
-            dk = alloc(device, dt, maxTokens, c.kvDim());
-            dv = alloc(device, dt, maxTokens, c.kvDim());
-            g = rank > 0 ? alloc(device, dt, maxTokens, rank) : null;
+            dAct = owned.empty(dt, maxTokens, c.hiddenDim());
+            dh = owned.empty(dt, maxTokens, c.dim());
+            dAtt = owned.empty(dt, maxTokens, c.dim());
+            dq = owned.empty(dt, maxTokens, c.dim());
+            dk = owned.empty(dt, maxTokens, c.kvDim());
+            dv = owned.empty(dt, maxTokens, c.kvDim());
+            g = rank > 0 ? owned.empty(dt, maxTokens, rank) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-    }
-
-    private Tensor alloc(Device device, DType dt, long rows, long cols) {
-        Tensor t = Tensor.empty(device, dt, rows, cols);
-        owned.add(t);
-        return t;
     }
 
     boolean fits(int rank) {
@@ -52,7 +45,6 @@ final class BackwardScratch implements AutoCloseable {
 
     @Override
     public void close() {
-        owned.forEach(Tensor::close);
-        owned.clear();
+        owned.close();
     }
 }

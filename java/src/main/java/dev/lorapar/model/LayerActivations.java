@@ -3,8 +3,6 @@ package dev.lorapar.model;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * What one decoder layer's forward leaves for its backward, for up to {@code maxTokens} rows: the normed inputs, q/k/v
@@ -13,43 +11,38 @@ import java.util.List;
  * Owns its tensors. Row views for a step come from {@link #rows(int)}.
  */
 final class LayerActivations implements AutoCloseable {
-    private final List<Tensor> owned = new ArrayList<>();
+    private final OwnedTensors owned;
     final Tensor h1, rstd1, q, k, v, att, lse, xMid, h2, rstd2, gate, up, act; // [maxTokens×…], see rows()
     private final Tensor[] u; // [target] [maxTokens×r], null where not adapted
     private final int rank;
 
     LayerActivations(Device device, DType dt, LlamaConfig c, int maxTokens, int rank, boolean[] adapted) {
         this.rank = rank;
+        this.owned = new OwnedTensors(device);
         try {
-            h1 = alloc(device, dt, maxTokens, c.dim());
-            rstd1 = alloc(device, DType.F32, maxTokens, 1);
-            q = alloc(device, dt, maxTokens, c.dim());
-            k = alloc(device, dt, maxTokens, c.kvDim());
-            v = alloc(device, dt, maxTokens, c.kvDim());
-            att = alloc(device, dt, maxTokens, c.dim());
-            lse = alloc(device, DType.F32, maxTokens, c.nHeads());
-            xMid = alloc(device, dt, maxTokens, c.dim());
-            h2 = alloc(device, dt, maxTokens, c.dim());
-            rstd2 = alloc(device, DType.F32, maxTokens, 1);
-            gate = alloc(device, dt, maxTokens, c.hiddenDim());
-            up = alloc(device, dt, maxTokens, c.hiddenDim());
-            act = alloc(device, dt, maxTokens, c.hiddenDim());
+            h1 = owned.empty(dt, maxTokens, c.dim());
+            rstd1 = owned.empty(DType.F32, maxTokens, 1);
+            q = owned.empty(dt, maxTokens, c.dim());
+            k = owned.empty(dt, maxTokens, c.kvDim());
+            v = owned.empty(dt, maxTokens, c.kvDim());
+            att = owned.empty(dt, maxTokens, c.dim());
+            lse = owned.empty(DType.F32, maxTokens, c.nHeads());
+            xMid = owned.empty(dt, maxTokens, c.dim());
+            h2 = owned.empty(dt, maxTokens, c.dim());
+            rstd2 = owned.empty(DType.F32, maxTokens, 1);
+            gate = owned.empty(dt, maxTokens, c.hiddenDim());
+            up = owned.empty(dt, maxTokens, c.hiddenDim());
+            act = owned.empty(dt, maxTokens, c.hiddenDim());
             u = new Tensor[LoraTarget.values().length];
             for (LoraTarget t : LoraTarget.values()) {
                 if (rank > 0 && adapted[t.ordinal()]) {
-                    u[t.ordinal()] = alloc(device, dt, maxTokens, rank);
+                    u[t.ordinal()] = owned.empty(dt, maxTokens, rank);
                 }
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
-    }
-
-    private Tensor alloc(Device device, DType dt, long rows, long cols) {
-        Tensor t = Tensor.empty(device, dt, rows, cols);
-        owned.add(t);
-        return t;
     }
 
     /** Whether u buffers exist for {@code rank} and every target in {@code adapted}. */
@@ -102,7 +95,6 @@ final class LayerActivations implements AutoCloseable {
 
     @Override
     public void close() {
-        owned.forEach(Tensor::close);
-        owned.clear();
+        owned.close();
     }
 }

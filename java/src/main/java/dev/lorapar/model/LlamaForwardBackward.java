@@ -71,7 +71,7 @@ public final class LlamaForwardBackward implements AutoCloseable {
     private final LlamaWeights weights;
     private final Stream stream;
     private final Options options;
-    private final List<Tensor> owned = new ArrayList<>();
+    private final OwnedTensors owned;
     private final Tensor[] layerInputs;   // [nLayers+1] [maxT×dim]: x entering layer l; [nLayers] leaves the last
     private final Tensor ids, positions, targets, lossWeights, segments, losses; // [maxT]
     private final Tensor finalNormed;     // [maxT×dim]
@@ -92,24 +92,25 @@ public final class LlamaForwardBackward implements AutoCloseable {
         DType dt = weights.dtype();
         int maxT = options.maxTokens();
         int chunk = Math.min(options.lossChunkRows(), maxT);
+        owned = new OwnedTensors(dev);
         try {
             layerInputs = new Tensor[c.nLayers() + 1];
             for (int l = 0; l <= c.nLayers(); l++) {
-                layerInputs[l] = own(Tensor.empty(dev, dt, maxT, c.dim()));
+                layerInputs[l] = owned.empty(dt, maxT, c.dim());
             }
-            ids = own(Tensor.empty(dev, DType.I32, maxT));
-            positions = own(Tensor.empty(dev, DType.I32, maxT));
-            targets = own(Tensor.empty(dev, DType.I32, maxT));
-            lossWeights = own(Tensor.empty(dev, DType.F32, maxT));
-            segments = own(Tensor.empty(dev, DType.I32, maxT));
-            losses = own(Tensor.empty(dev, DType.F32, maxT));
-            finalNormed = own(Tensor.empty(dev, dt, maxT, c.dim()));
-            finalRstd = own(Tensor.empty(dev, DType.F32, maxT));
-            dres = own(Tensor.empty(dev, dt, maxT, c.dim()));
-            logitsChunk = own(Tensor.empty(dev, DType.F32, chunk, c.vocabSize()));
-            dLogitsChunk = dt == DType.F32 ? null : own(Tensor.empty(dev, dt, chunk, c.vocabSize()));
+            ids = owned.empty(DType.I32, maxT);
+            positions = owned.empty(DType.I32, maxT);
+            targets = owned.empty(DType.I32, maxT);
+            lossWeights = owned.empty(DType.F32, maxT);
+            segments = owned.empty(DType.I32, maxT);
+            losses = owned.empty(DType.F32, maxT);
+            finalNormed = owned.empty(dt, maxT, c.dim());
+            finalRstd = owned.empty(DType.F32, maxT);
+            dres = owned.empty(dt, maxT, c.dim());
+            logitsChunk = owned.empty(DType.F32, chunk, c.vocabSize());
+            dLogitsChunk = dt == DType.F32 ? null : owned.empty(dt, chunk, c.vocabSize());
         } catch (RuntimeException e) {
-            owned.forEach(Tensor::close);
+            owned.close();
             throw e;
         }
     }
@@ -124,11 +125,6 @@ public final class LlamaForwardBackward implements AutoCloseable {
                     + " but weights on " + weights.embedding().device());
         }
         return new LlamaForwardBackward(weights, stream, options);
-    }
-
-    private Tensor own(Tensor t) {
-        owned.add(t);
-        return t;
     }
 
     /** Forward and loss only (no gradients): evaluation, log-probabilities of given tokens. */
@@ -266,10 +262,7 @@ public final class LlamaForwardBackward implements AutoCloseable {
     }
 
     private GradientSink sink(Gradients into, LoraBinding lora) {
-        LoraGradients lg = into.lora();
-        if (lg == null && lora.trainable()) {
-            // gradients flow through the adapter but are not wanted: compute dx only
-        }
+        LoraGradients lg = into.lora(); // null: gradients flow through the adapter (dx) but dA, dB are not wanted
         BaseGradients base = into.base();
         return new GradientSink() {
             @Override
@@ -355,7 +348,7 @@ public final class LlamaForwardBackward implements AutoCloseable {
         if (!closed) {
             closed = true;
             freeBuffers();
-            owned.forEach(Tensor::close);
+            owned.close();
         }
     }
 }

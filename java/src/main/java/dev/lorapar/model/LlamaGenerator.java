@@ -39,7 +39,7 @@ public final class LlamaGenerator implements AutoCloseable {
     private final Stream stream;
     private final Options options;
     private final Tokenizer tokenizer; // nullable: needed for stop strings only
-    private final List<Tensor> owned = new ArrayList<>();
+    private final OwnedTensors owned;
     private final Tensor[] kCache, vCache;  // [layer] [maxBatch×maxLength×nKvHeads×headDim]
     private final Tensor x, next, hFinal;  // [maxBatch×dim]
     private final Tensor rstd;              // [maxBatch] F32
@@ -61,27 +61,28 @@ public final class LlamaGenerator implements AutoCloseable {
         Device dev = stream.device();
         DType dt = weights.dtype();
         int b = options.maxBatch();
+        owned = new OwnedTensors(dev);
         try {
             kCache = new Tensor[c.nLayers()];
             vCache = new Tensor[c.nLayers()];
             for (int l = 0; l < c.nLayers(); l++) {
-                kCache[l] = own(Tensor.empty(dev, dt, b, options.maxLength(), c.nKvHeads(), c.headDim()));
-                vCache[l] = own(Tensor.empty(dev, dt, b, options.maxLength(), c.nKvHeads(), c.headDim()));
+                kCache[l] = owned.empty(dt, b, options.maxLength(), c.nKvHeads(), c.headDim());
+                vCache[l] = owned.empty(dt, b, options.maxLength(), c.nKvHeads(), c.headDim());
             }
-            x = own(Tensor.empty(dev, dt, b, c.dim()));
-            next = own(Tensor.empty(dev, dt, b, c.dim()));
-            hFinal = own(Tensor.empty(dev, dt, b, c.dim()));
-            rstd = own(Tensor.empty(dev, DType.F32, b));
-            logits = own(Tensor.empty(dev, DType.F32, b, c.vocabSize()));
-            ids = own(Tensor.empty(dev, DType.I32, b));
-            rowInts = own(Tensor.empty(dev, DType.I32, 3, b));
-            temperature = own(Tensor.empty(dev, DType.F32, b));
-            topP = own(Tensor.empty(dev, DType.F32, b));
-            topK = own(Tensor.empty(dev, DType.I32, b));
-            seed = own(Tensor.empty(dev, DType.I64, b));
-            drawIndex = own(Tensor.empty(dev, DType.I64, b));
+            x = owned.empty(dt, b, c.dim());
+            next = owned.empty(dt, b, c.dim());
+            hFinal = owned.empty(dt, b, c.dim());
+            rstd = owned.empty(DType.F32, b);
+            logits = owned.empty(DType.F32, b, c.vocabSize());
+            ids = owned.empty(DType.I32, b);
+            rowInts = owned.empty(DType.I32, 3, b);
+            temperature = owned.empty(DType.F32, b);
+            topP = owned.empty(DType.F32, b);
+            topK = owned.empty(DType.I32, b);
+            seed = owned.empty(DType.I64, b);
+            drawIndex = owned.empty(DType.I64, b);
         } catch (RuntimeException e) {
-            owned.forEach(Tensor::close);
+            owned.close();
             throw e;
         }
     }
@@ -96,11 +97,6 @@ public final class LlamaGenerator implements AutoCloseable {
                     + weights.embedding().device());
         }
         return new LlamaGenerator(weights, stream, options, tokenizer);
-    }
-
-    private Tensor own(Tensor t) {
-        owned.add(t);
-        return t;
     }
 
     /** Continues every request with {@code adapter} active (null = disabled); results in request order. */
@@ -310,7 +306,7 @@ public final class LlamaGenerator implements AutoCloseable {
             if (decodeActs != null) {
                 decodeActs.close();
             }
-            owned.forEach(Tensor::close);
+            owned.close();
         }
     }
 }
