@@ -119,6 +119,49 @@ class ModelBackwardTest {
         }
     }
 
+    /**
+     * Packing: two sequences in one row with segment ids (attention stays inside a segment, RoPE restarts) give the
+     * summed loss and gradients of the two sequences run alone (the second accumulated onto the first).
+     */
+    @Test
+    void packedSegmentsEqualSeparateSequences(TestInfo info, @TempDir Path dir) throws IOException {
+        Rng rng = Rng.forTest(info);
+        OracleConfig config = new OracleConfig(48, 61, 2, 6, 2, 97, 1e-5, 10000, Rope.ROTATE_HALF, true);
+        OracleModel model = OracleModel.random(rng, config, 3, 1.5, EnumSet.allOf(LoraTarget.class), 1.0);
+        OracleBatch a = randomBatch(rng, config.vocab(), 1, 5), b = randomBatch(rng, config.vocab(), 1, 4);
+        int[][] tokens = {concat(a.tokens()[0], b.tokens()[0])}, targets = {concat(a.targets()[0], b.targets()[0])};
+        float[][] weights = {concatF(a.tokenWeights()[0], b.tokenWeights()[0])};
+        int[][] segments = {{7, 7, 7, 7, 7, 2, 2, 2, 2}};
+        try (OracleRun run = new OracleRun(model, dir, CPU, DType.F32, MaskMode.GRADIENT);
+             LlamaForwardBackward fb = LlamaForwardBackward.create(run.weights, CPU, LlamaForwardBackward.Options.of(9));
+             LoraGradients packed = new LoraGradients(run.adapter, CPU);
+             LoraGradients separate = new LoraGradients(run.adapter, CPU)) {
+            double lossPacked = fb.forwardBackward(new TokenBatch(tokens, targets, weights, segments), run.adapter,
+                    Gradients.lora(packed), 1f).lossSum();
+            double lossSeparate = fb.forwardBackward(batch(a), run.adapter, Gradients.lora(separate), 1f).lossSum()
+                    + fb.forwardBackward(batch(b), run.adapter, new Gradients(separate, null, null, true), 1f).lossSum();
+            assertEquals(lossSeparate, lossPacked, 1e-5 * Math.abs(lossSeparate), rng.tag());
+            for (int i = 0; i < packed.aGradients().size(); i++) {
+                Numerics.assertClose("packed dA " + i, packed.aGradients().get(i).toFloatArray(CPU),
+                        separate.aGradients().get(i).toFloatArray(CPU), 1e-5, rng.tag());
+                Numerics.assertClose("packed dB " + i, packed.bGradients().get(i).toFloatArray(CPU),
+                        separate.bGradients().get(i).toFloatArray(CPU), 1e-5, rng.tag());
+            }
+        }
+    }
+
+    static int[] concat(int[] x, int[] y) {
+        int[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
+    static float[] concatF(float[] x, float[] y) {
+        float[] out = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
     /** Logits of the adapted model (LlamaForward with the adapter, FORWARD masks) against the oracle's. */
     @Test
     void adaptedLogitsMatchTheOracle(TestInfo info, @TempDir Path dir) throws IOException {
