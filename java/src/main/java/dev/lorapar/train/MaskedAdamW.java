@@ -81,18 +81,23 @@ public final class MaskedAdamW implements AutoCloseable {
 
     /**
      * One step at learning rate {@code lr}: gradient norm over every grad (before clipping), clipped AdamW update of
-     * the unmasked elements, copy into the targets. Returns the gradient norm (reads it back: synchronizes).
+     * the unmasked elements, copy into the targets. Returns the gradient norm (reads it back: synchronizes). A
+     * non-finite norm is returned WITHOUT any update (nothing moves, the step count stays).
      */
     public double step(float lr) {
         List<Tensor> grads = params.stream().map(Param::grad).toList();
         Ops.globalNorm(stream, grads, gradNorm);
+        double norm = gradNorm.toFloatArray(stream)[0];
+        if (!Double.isFinite(norm)) {
+            return norm;
+        }
         step++;
         Ops.AdamW hp = new Ops.AdamW(lr, hyper.beta1(), hyper.beta2(), hyper.eps(), hyper.weightDecay());
         List<Tensor> masks = params.stream().map(Param::mask).toList();
         boolean anyMask = masks.stream().anyMatch(Objects::nonNull);
         Ops.adamwMasked(stream, hp, step, masters, grads, expAvg, expAvgSq, anyMask ? nullable(masks) : null,
                 params.stream().map(Param::target).toList(), gradNorm, hyper.maxGradNorm());
-        return gradNorm.toFloatArray(stream)[0];
+        return norm;
     }
 
     private static List<Tensor> nullable(List<Tensor> xs) {

@@ -1,0 +1,184 @@
+package dev.lorapar.train;
+
+import dev.lorapar.core.Stream;
+import dev.lorapar.model.BaseGradients;
+import dev.lorapar.model.LlamaForwardBackward;
+import dev.lorapar.model.LlamaWeights;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraGradients;
+import dev.lorapar.model.LoraPair;
+import dev.lorapar.model.TokenBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One optimizer step of supervised fine-tuning over a list of micro-batches (gradient accumulation): forward and
+ * backward of each, the loss being the mean over every counted target token of the step (per-token weights
+ * applied), then masked AdamW at the schedule's learning rate. Trains a LoRA adapter's A and B (masked as the
+ * adapter's masks say), or — {@code adapter == null} — every base weight (full fine-tuning, for small models).
+ * A non-finite loss or gradient norm throws {@link NonFiniteLossException} before any weight moves.
+ * Owns its workspace, gradients and optimizer state.
+ */
+public final class OptimizerStep implements AutoCloseable {
+    /** What one step did. */
+    public record Result(long step, double meanLoss, int tokens, double gradNorm, double lr) {
+    }
+
+    private final Stream stream;
+    private final LlamaWeights weights;
+    private final LoraAdapter adapter;          // null: full fine-tuning
+    private final LlamaForwardBackward pass;
+    private final LoraGradients loraGrads;      // LoRA mode
+    private final BaseGradients baseGrads;      // full fine-tuning mode
+    private final MaskedAdamW optimizer;
+    private final LrSchedule schedule;
+
+    public OptimizerStep(Stream stream, LlamaWeights weights, LoraAdapter adapter, LlamaForwardBackward.Options options,
+                         LrSchedule schedule, MaskedAdamW.Hyper hyper) {
+        this.stream = Objects.requireNonNull(stream, "stream");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.adapter = adapter;
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
+        LlamaForwardBackward made = null;
+        LoraGradients lg = null;
+        BaseGradients bg = null;
+        MaskedAdamW opt = null;
+        try {
+            made = LlamaForwardBackward.create(weights, stream, options);
+            List<MaskedAdamW.Param> params = new ArrayList<>();
+            if (adapter != null) {
+                lg = new LoraGradients(adapter, stream);
+                for (LoraPair p : adapter.pairs()) {
+                    params.add(new MaskedAdamW.Param(p.name() + ".lora_A", lg.a(p.layer(), p.target()), p.a(), p.maskA()));
+                    params.add(new MaskedAdamW.Param(p.name() + ".lora_B", lg.b(p.layer(), p.target()), p.b(), p.maskB()));
+                }
+            } else {
+                bg = new BaseGradients(weights, stream);
+                addBaseParams(weights, bg, params);
+            }
+            opt = new MaskedAdamW(stream, params, hyper);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : new AutoCloseable[] {opt, bg, lg, made}) {
+                closeQuietly(c, e);
+            }
+            throw e;
+        }
+        this.pass = made;
+        this.loraGrads = lg;
+        this.baseGrads = bg;
+        this.optimizer = opt;
+    }
+
+    private static void addBaseParams(LlamaWeights w, BaseGradients g, List<MaskedAdamW.Param> params) {
+        params.add(new MaskedAdamW.Param("embed_tokens", g.embedding(), w.embedding(), null));
+        for (int l = 0; l < w.layers().size(); l++) {
+            LlamaWeights.Layer wl = w.layers().get(l);
+            BaseGradients.Layer gl = g.layer(l);
+            String n = "layers." + l + ".";
+            params.add(new MaskedAdamW.Param(n + "input_layernorm", gl.attentionNorm(), wl.attentionNorm(), null));
+            params.add(new MaskedAdamW.Param(n + "q_proj", gl.wq(), wl.wq(), null));
+            params.add(new MaskedAdamW.Param(n + "k_proj", gl.wk(), wl.wk(), null));
+            params.add(new MaskedAdamW.Param(n + "v_proj", gl.wv(), wl.wv(), null));
+            params.add(new MaskedAdamW.Param(n + "o_proj", gl.wo(), wl.wo(), null));
+            params.add(new MaskedAdamW.Param(n + "post_attention_layernorm", gl.ffnNorm(), wl.ffnNorm(), null));
+            params.add(new MaskedAdamW.Param(n + "gate_proj", gl.wGate(), wl.wGate(), null));
+            params.add(new MaskedAdamW.Param(n + "up_proj", gl.wUp(), wl.wUp(), null));
+            params.add(new MaskedAdamW.Param(n + "down_proj", gl.wDown(), wl.wDown(), null));
+        }
+        params.add(new MaskedAdamW.Param("norm", g.finalNorm(), w.finalNorm(), null));
+        if (!w.config().tiedEmbeddings()) {
+            params.add(new MaskedAdamW.Param("lm_head", g.lmHead(), w.lmHead(), null));
+        }
+    }
+
+    /**
+     * Accumulates the gradients of {@code microBatches} (mean loss over all their counted tokens), then takes optimizer
+     * step n + 1. A step whose batches count no target token changes nothing and reports NaN loss.
+     */
+    public Result step(List<TokenBatch> microBatches) {
+        if (microBatches == null || microBatches.isEmpty()) {
+            throw new IllegalArgumentException("an optimizer step needs at least one micro-batch");
+        }
+        int tokens = 0;
+        for (TokenBatch b : microBatches) {
+            tokens += countTargets(b);
+        }
+        long next = optimizer.steps() + 1;
+        if (tokens == 0) {
+            return new Result(optimizer.steps(), Double.NaN, 0, 0, schedule.lr(next));
+        }
+        if (baseGrads != null) {
+            baseGrads.zero(stream);
+        }
+        float scale = 1f / tokens;
+        double lossSum = 0;
+        for (int i = 0; i < microBatches.size(); i++) {
+            LlamaForwardBackward.Gradients into = new LlamaForwardBackward.Gradients(loraGrads, baseGrads, null, i > 0);
+            double loss = pass.forwardBackward(microBatches.get(i), adapter, into, scale).lossSum();
+            if (!Double.isFinite(loss)) {
+                throw new NonFiniteLossException(next, i, loss);
+            }
+            lossSum += loss;
+        }
+        double lr = schedule.lr(next);
+        double norm = optimizer.step((float) lr);
+        if (!Double.isFinite(norm)) {
+            throw new NonFiniteLossException(next, -1, norm);
+        }
+        return new Result(next, lossSum / tokens, tokens, norm, lr);
+    }
+
+    /** Mean loss over the counted tokens of {@code batches} (no gradients): the eval loss. */
+    public double evalLoss(Iterable<TokenBatch> batches) {
+        double sum = 0;
+        long tokens = 0;
+        for (TokenBatch b : batches) {
+            LlamaForwardBackward.StepResult r = pass.loss(b, adapter);
+            sum += r.lossSum();
+            tokens += r.counted();
+        }
+        return tokens == 0 ? Double.NaN : sum / tokens;
+    }
+
+    static int countTargets(TokenBatch b) {
+        int n = 0;
+        for (int[] row : b.targets()) {
+            for (int t : row) {
+                n += t >= 0 ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    public MaskedAdamW optimizer() {
+        return optimizer;
+    }
+
+    public long steps() {
+        return optimizer.steps();
+    }
+
+    private static void closeQuietly(AutoCloseable c, RuntimeException first) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            first.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        if (loraGrads != null) {
+            loraGrads.close();
+        }
+        if (baseGrads != null) {
+            baseGrads.close();
+        }
+        pass.close();
+    }
+}
