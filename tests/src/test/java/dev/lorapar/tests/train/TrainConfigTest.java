@@ -1,0 +1,59 @@
+package dev.lorapar.tests.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lorapar.train.TrainConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Defaults < config file < flags; every effective value described with its origin; bad settings named. */
+class TrainConfigTest {
+    @Test
+    void layersOverrideInOrder(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("run.json");
+        Files.writeString(file, """
+                {"model": "m.bin", "train_data": "d.jsonl", "lr": 1e-4, "lora_targets": ["q_proj", "v_proj"],
+                 "packing": true, "batch_size": 4}
+                """);
+        TrainConfig c = TrainConfig.parse("--config", file.toString(), "--batch-size", "16", "--seed=7");
+        assertEquals("m.bin", c.text("model"));
+        assertEquals(1e-4, c.real("lr"));
+        assertEquals(16, c.integer("batch_size"), "a flag beats the file");
+        assertEquals(7, c.integer("seed"));
+        assertEquals(List.of("q_proj", "v_proj"), c.list("lora_targets"));
+        assertTrue(c.bool("packing"));
+        assertEquals(512, c.integer("max_length"), "default");
+        String d = c.describe();
+        assertTrue(d.contains("batch_size") && d.contains("(flag)") && d.contains("(run.json)") && d.contains("(default)"), d);
+    }
+
+    @Test
+    void badSettingsAreNamed(@TempDir Path dir) throws IOException {
+        assertMessage("missing required setting 'model'", () -> TrainConfig.parse("--train-data", "x"));
+        assertMessage("unknown setting 'lerning_rate'", () -> TrainConfig.parse("--model", "m", "--train_data", "d",
+                "--lerning_rate", "1"));
+        assertMessage("batch_size must be an integer", () -> TrainConfig.parse("--model", "m", "--train_data", "d",
+                "--batch_size", "eight"));
+        assertMessage("eval_fraction must be in [0, 1)", () -> TrainConfig.parse("--model", "m", "--train_data", "d",
+                "--eval_fraction", "1.5"));
+        assertMessage("unknown schedule 'triangle'", () -> TrainConfig.parse("--model", "m", "--train_data", "d",
+                "--schedule", "triangle"));
+        assertMessage("--lr needs a value", () -> TrainConfig.parse("--model", "m", "--lr"));
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "[1, 2]");
+        assertMessage("must hold a JSON object", () -> TrainConfig.parse("--config", bad.toString()));
+        assertMessage("cannot read config file", () -> TrainConfig.parse("--config", dir.resolve("none.json").toString()));
+        assertTrue(TrainConfig.help().contains("--lora_r"));
+    }
+
+    static void assertMessage(String fragment, org.junit.jupiter.api.function.Executable e) {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e);
+        assertTrue(x.getMessage().contains(fragment), "'" + x.getMessage() + "' lacks '" + fragment + "'");
+    }
+}
