@@ -59,8 +59,10 @@ public final class PeftCheckFixture {
             System.err.println("usage: PeftCheckFixture OUT_DIR");
             System.exit(2);
         }
-        List<String> cases = write(Path.of(args[0]), Rng.forTest("PeftCheckFixture"));
-        System.out.println("PeftCheckFixture: wrote " + cases.size() + " cases to " + args[0] + ": " + cases);
+        Rng rng = Rng.forTest("PeftCheckFixture");
+        List<String> cases = write(Path.of(args[0]), rng);
+        System.out.println("PeftCheckFixture: wrote " + cases.size() + " cases to " + args[0] + ": " + cases + " "
+                + rng.tag());
     }
 
     /** Writes every case into {@code out} (created) and returns their folder names. */
