@@ -31,7 +31,7 @@ public final class SftMain {
             return 2;
         }
         try {
-            SftRun.Outcome o = SftRun.run(config, SftRun.RunListener.plain(out));
+            SftRun.Outcome o = SftRun.run(config, new ReportingListener(config, out, err));
             out.printf("lorapar sft: done after %d steps, last loss %s, eval loss %s, outputs in %s%n", o.steps(),
                     SftRun.loss(o.lastLoss()), SftRun.loss(o.lastEvalLoss()), o.outputDir());
             return 0;

@@ -45,7 +45,7 @@ class SftRunTest {
         return new String[] {"--model", model.toString(), "--train_data", data.toString(), "--output_dir", out.toString(),
                 "--device", "cpu", "--epochs", "3", "--max_length", "48", "--batch_size", "4", "--grad_accumulation", "2", "--max_steps",
                 String.valueOf(maxSteps), "--lr", "5e-3", "--eval_fraction", "0.1", "--eval_every", "3",
-                "--checkpoint_every", "2", "--lora_r", "4", "--lora_alpha", "8", "--lora_init", "gaussian", "--seed", "11"};
+                "--checkpoint_every", "2", "--log_every", "1", "--lora_r", "4", "--lora_alpha", "8", "--lora_init", "gaussian", "--seed", "11"};
     }
 
     static List<String> lossLines(String log) {
@@ -94,6 +94,10 @@ class SftRunTest {
         assertEquals(wholeLosses, resumed, "losses of 4 + 3 resumed steps vs 7 steps in one run");
         assertEquals(finalLine(whole), finalLine(second));
         assertTrue(Files.isRegularFile(dir.resolve("whole/adapter/adapter_model.safetensors")), "PEFT adapter exported");
+        assertTrue(Files.size(dir.resolve("whole/loss.png")) > 1000, "loss curve written");
+        List<String> metrics = Files.readAllLines(dir.resolve("whole/metrics.jsonl"));
+        assertEquals(7, metrics.stream().filter(l -> l.contains("\"loss\"")).count(), "a record per step\n" + metrics);
+        assertTrue(metrics.stream().anyMatch(l -> l.contains("\"eval_loss\"")), "eval records\n" + metrics);
         assertTrue(Files.readString(dir.resolve("whole/adapter/adapter_config.json")).contains("\"r\": 4"));
     }
 
