@@ -98,6 +98,7 @@ public final class SftRun {
                 listener.resumed(loaded.summary(), step.steps(), totalSteps);
                 Iterator<Batch> batches = plan.batches(position, epochs);
                 double lastLoss = Double.NaN, lastEval = Double.NaN;
+                long lastEvalStep = -1;
                 int checkpointEvery = c.integer("checkpoint_every"), evalEvery = c.integer("eval_every");
                 while (step.steps() < totalSteps && batches.hasNext()) {
                     List<TokenBatch> micro = new ArrayList<>();
@@ -116,6 +117,7 @@ public final class SftRun {
                     listener.stepDone(r, tokens, (System.nanoTime() - t0) / 1e9, totalSteps);
                     if (evalPlan != null && evalEvery > 0 && r.step() % evalEvery == 0) {
                         lastEval = evalLoss(step, evalPlan);
+                        lastEvalStep = r.step();
                         listener.evaluated(r.step(), lastEval);
                     }
                     if (checkpointEvery > 0 && r.step() % checkpointEvery == 0 && r.step() < totalSteps) {
@@ -124,7 +126,7 @@ public final class SftRun {
                         listener.checkpointed(r.step(), saved);
                     }
                 }
-                if (evalPlan != null) {
+                if (evalPlan != null && lastEvalStep != step.steps()) {
                     lastEval = evalLoss(step, evalPlan);
                     listener.evaluated(step.steps(), lastEval);
                 }
