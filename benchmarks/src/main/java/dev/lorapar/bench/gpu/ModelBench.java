@@ -12,9 +12,14 @@ import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
 import dev.lorapar.model.LoraGradients;
+import dev.lorapar.model.LoraInit;
+import dev.lorapar.model.LoraTarget;
 import dev.lorapar.model.RopeStyle;
 import dev.lorapar.model.Sampling;
 import dev.lorapar.model.TokenBatch;
+import dev.lorapar.train.LrSchedule;
+import dev.lorapar.train.MaskedAdamW;
+import dev.lorapar.train.OptimizerStep;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,11 +29,12 @@ import java.util.SplittableRandom;
  * Model-level benchmark: a LLaMA-2-7B-shaped model with random bf16 weights, LoRA r = 16 (alpha 32) on all seven
  * projections; forward + loss + backward (LoRA gradients and input gradients, no base gradients) of batch × seq
  * tokens, and greedy generation (prompt 128 + 128 new tokens, KV cache, CUDA graph) at batch 1 and 64. Prints one
- * line per configuration: step ms (median), tokens/s, model TFLOP/s, device memory in use.
+ * line per configuration: step ms (median), tokens/s, model TFLOP/s, device memory in use. {@code --sft} times issue 4's
+ * SFT optimizer step instead of the LoRA r = 16 forward + backward.
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.lorapar.bench.gpu.ModelBench \
  *      [--layers 32] [--seq 2048] [--batches 1,4] [--steps 5] [--recompute] [--device cuda:0]
- *      [--no-train] [--no-decode] [--decode-batches 1,64]
+ *      [--no-train] [--no-decode] [--decode-batches 1,64] [--sft]
  * </pre>
  * The model FLOP count is 4·N·T for the projections and LM head (forward, and the input-gradient half of the
  * backward; LoRA's own FLOPs are left out) plus 7·S²·dim per layer and sequence for causal attention (2 in the
@@ -41,7 +47,7 @@ public final class ModelBench {
     public static void main(String[] args) {
         int layers = 32, seq = 2048, steps = 5;
         int[] batches = {1, 4};
-        boolean recompute = false, train = true, decode = true;
+        boolean recompute = false, train = true, decode = true, sft = false;
         int[] decodeBatches = {1, 64};
         Device device = Device.cuda(0);
         for (int i = 0; i < args.length; i++) {
@@ -53,6 +59,10 @@ public final class ModelBench {
                 case "--recompute" -> recompute = true;
                 case "--no-train" -> train = false;
                 case "--no-decode" -> decode = false;
+                case "--sft" -> {
+                    sft = true;
+                    train = false;
+                }
                 case "--decode-batches" -> decodeBatches = Arrays.stream(args[++i].split(","))
                         .mapToInt(Integer::parseInt).toArray();
                 case "--device" -> device = Device.parse(args[++i]);
@@ -63,8 +73,6 @@ public final class ModelBench {
                 RopeStyle.ROTATE_HALF);
         DType dt = device.isCuda() ? DType.BF16 : DType.F32;
         List<String> table = new ArrayList<>();
-        table.add(String.format("%-28s %10s %10s %9s %10s", "lorapar train step", "ms", "tokens/s", "TFLOP/s",
-                "mem GB"));
         try (Stream stream = Stream.create(device)) {
             long baseUsed = used(device);
             long t0 = System.nanoTime();
@@ -73,7 +81,16 @@ public final class ModelBench {
                  LoraGradients grads = new LoraGradients(adapter, stream)) {
                 System.out.printf("ModelBench: %d-layer 7B-shape model (%s) ready in %.1f s%n", layers, dt,
                         (System.nanoTime() - t0) / 1e9);
+                if (sft) {
+                    table.add(String.format("%-28s %10s %10s %9s %10s", "lorapar SFT step (+AdamW)", "ms", "tokens/s",
+                            "TFLOP/s", "mem GB"));
+                    for (int batch : batches) {
+                        table.add(runSft(c, w, stream, batch, seq, steps, recompute, baseUsed));
+                    }
+                }
                 if (train) {
+                    table.add(String.format("%-28s %10s %10s %9s %10s", "lorapar train step", "ms", "tokens/s",
+                            "TFLOP/s", "mem GB"));
                     for (int batch : batches) {
                         table.add(runTrain(c, w, adapter, grads, stream, batch, seq, steps, recompute, baseUsed));
                     }
@@ -126,6 +143,50 @@ public final class ModelBench {
             System.out.printf("ModelBench: %s loss %.4f steps(ms) %s%n", label, loss, Arrays.toString(ms));
             return String.format("%-28s %10.1f %10.0f %9.1f %10.1f", label, median, tokensPerS,
                     flops / (median / 1e3) / 1e12, memGb);
+        } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
+            return String.format("%-28s %s", label, "OOM: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Issue 4's SFT step: the method's LoRA setup (r = 8, alpha 64 on q, k, v, gate, up, down), forward + backward +
+     * masked AdamW over fp32 master weights (OptimizerStep), batch × seq tokens; median of {@code steps}.
+     */
+    private static String runSft(LlamaConfig c, LlamaWeights w, Stream stream, int batch, int seq, int steps,
+                                 boolean recompute, long baseUsed) {
+        String label = String.format("r8 a64 QKVGUD %dx%d%s", batch, seq, recompute ? " recompute" : "");
+        SplittableRandom random = new SplittableRandom(batch + 7);
+        int[][] tokens = new int[batch][seq + 1];
+        for (int[] row : tokens) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = random.nextInt(c.vocabSize());
+            }
+        }
+        TokenBatch tb = TokenBatch.nextToken(tokens);
+        LoraConfig lora = new LoraConfig(8, 64, java.util.EnumSet.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V,
+                LoraTarget.GATE, LoraTarget.UP, LoraTarget.DOWN), new LoraInit.PeftDefault(), 3);
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.COSINE, 2e-4, 1, steps + 3, 0);
+        try (LoraAdapter adapter = LoraAdapter.create(w, lora, stream);
+             OptimizerStep step = new OptimizerStep(stream, w, adapter,
+                     LlamaForwardBackward.Options.of(batch * seq).withRecompute(recompute), schedule,
+                     MaskedAdamW.Hyper.defaults())) {
+            double[] ms = new double[steps];
+            double loss = 0;
+            for (int s = -2; s < steps; s++) {
+                long t = System.nanoTime();
+                loss = step.step(List.of(tb)).meanLoss();
+                if (s >= 0) {
+                    ms[s] = (System.nanoTime() - t) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            double median = ms[steps / 2];
+            double n = (double) c.nLayers() * (4.0 * c.dim() * c.dim() + 3.0 * c.dim() * c.hiddenDim())
+                    + (double) c.vocabSize() * c.dim();
+            double flops = 4 * n * batch * seq + 7.0 * seq * seq * c.dim() * c.nLayers() * batch;
+            System.out.printf("ModelBench: SFT %s loss %.4f steps(ms) %s%n", label, loss, Arrays.toString(ms));
+            return String.format("%-28s %10.1f %10.0f %9.1f %10.1f", label, median, batch * seq / (median / 1e3),
+                    flops / (median / 1e3) / 1e12, (used(stream.device()) - baseUsed) / 1e9);
         } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
             return String.format("%-28s %s", label, "OOM: " + e.getMessage());
         }
