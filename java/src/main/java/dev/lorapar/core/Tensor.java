@@ -397,33 +397,29 @@ public final class Tensor implements AutoCloseable {
 
     /** The elements of an I64 tensor exactly, after the stream's earlier work. */
     public long[] toLongArray(Stream stream) {
-        final String op = "Tensor.toLongArray";
-        Check.stream(op, stream);
-        Check.reachable(op, "tensor", this, stream);
-        Check.dtype(op, "tensor", this, DType.I64);
-        int n = javaArrayLength(op);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(Math.max(byteSize, 8), 64);
-            download(stream, staging);
-            long[] out = new long[n];
-            MemorySegment.copy(staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, out, 0, n);
-            return out;
-        }
+        long[] out = new long[javaArrayLength("Tensor.toLongArray")];
+        downloadExact("Tensor.toLongArray", stream, DType.I64,
+                staging -> MemorySegment.copy(staging, ValueLayout.JAVA_LONG_UNALIGNED, 0, out, 0, out.length));
+        return out;
     }
 
     /** The elements of an I32 tensor exactly, after the stream's earlier work. */
     public int[] toIntArray(Stream stream) {
-        final String op = "Tensor.toIntArray";
+        int[] out = new int[javaArrayLength("Tensor.toIntArray")];
+        downloadExact("Tensor.toIntArray", stream, DType.I32,
+                staging -> MemorySegment.copy(staging, ValueLayout.JAVA_INT_UNALIGNED, 0, out, 0, out.length));
+        return out;
+    }
+
+    /** Checks the dtype, downloads into a staging buffer and hands it to {@code read}. */
+    private void downloadExact(String op, Stream stream, DType want, java.util.function.Consumer<MemorySegment> read) {
         Check.stream(op, stream);
         Check.reachable(op, "tensor", this, stream);
-        Check.dtype(op, "tensor", this, DType.I32);
-        int n = javaArrayLength(op);
+        Check.dtype(op, "tensor", this, want);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment staging = arena.allocate(Math.max(byteSize, 4), 64);
+            MemorySegment staging = arena.allocate(Math.max(byteSize, 8), 64);
             download(stream, staging);
-            int[] out = new int[n];
-            MemorySegment.copy(staging, ValueLayout.JAVA_INT_UNALIGNED, 0, out, 0, n);
-            return out;
+            read.accept(staging);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lorapar.train.report;
 
+import dev.lorapar.train.report.plot.PlotChecks;
 import dev.lorapar.train.report.plot.LinePlot;
 import dev.lorapar.train.report.plot.PngEncoder;
 import java.io.IOException;
@@ -141,16 +142,14 @@ public final class LossPlot {
 
         /** Image size in pixels (default 1200×720; at least 200×150). */
         public Builder size(int width, int height) {
-            if (width < 200 || height < 150 || width > 16384 || height > 16384) {
-                throw new IllegalArgumentException("loss plot size " + width + "×" + height + " is not within 200×150 … 16384×16384");
-            }
+            PlotChecks.size("loss plot", width, height);
             this.width = width;
             this.height = height;
             return this;
         }
 
         public Builder textScale(int scale) {
-            if (scale < 1 || scale > 8) throw new IllegalArgumentException("text scale " + scale + " is not within 1…8");
+            PlotChecks.textScale(scale);
             this.textScale = scale;
             return this;
         }

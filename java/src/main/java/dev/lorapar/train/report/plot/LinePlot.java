@@ -260,9 +260,7 @@ public final class LinePlot {
 
         /** Image size in pixels (default 1200×720; at least 200×150). */
         public Builder size(int width, int height) {
-            if (width < 200 || height < 150 || width > 16384 || height > 16384) {
-                throw new IllegalArgumentException("plot size " + width + "×" + height + " is not within 200×150 … 16384×16384");
-            }
+            PlotChecks.size("plot", width, height);
             this.width = width;
             this.height = height;
             return this;
@@ -270,7 +268,7 @@ public final class LinePlot {
 
         /** Pixel size of a font pixel (default: by image size, 2 at 1200×720). */
         public Builder textScale(int scale) {
-            if (scale < 1 || scale > 8) throw new IllegalArgumentException("text scale " + scale + " is not within 1…8");
+            PlotChecks.textScale(scale);
             this.textScale = scale;
             return this;
         }
