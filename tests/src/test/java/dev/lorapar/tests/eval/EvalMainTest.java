@@ -1,0 +1,71 @@
+package dev.lorapar.tests.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lorapar.eval.EvalMain;
+import dev.lorapar.eval.report.EvalRun;
+import dev.lorapar.eval.report.EvalRunJson;
+import dev.lorapar.tests.io.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The eval command end to end on the CPU with stories260K: GSM8K by generation and ARC-Easy / MMLU by likelihood on a few
+ * items, the run file holding every item with the model's SHA-256, the Markdown report, and --compare of two runs.
+ */
+class EvalMainTest {
+    static int run(List<String> args, StringBuilder log) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int status = EvalMain.run(args.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        log.append(out.toString(StandardCharsets.UTF_8)).append(err.toString(StandardCharsets.UTF_8));
+        return status;
+    }
+
+    @Test
+    void evaluatesWritesAndCompares(@TempDir Path dir) throws IOException {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SharedData.find();
+        StringBuilder log = new StringBuilder();
+        List<String> args = List.of("--model", model.toString(), "--benchmarks", "gsm8k,arc_easy,mmlu", "--data_dir",
+                data.toString(), "--limit", "3", "--shots", "1", "--max_new_tokens", "12", "--batch_size", "2",
+                "--max_prompt_tokens", "200", "--device", "cpu", "--output_dir", dir.toString());
+        assertEquals(0, run(args, log), log.toString());
+        List<Path> runs;
+        try (Stream<Path> files = Files.list(dir)) {
+            runs = files.filter(p -> p.toString().endsWith(".json")).toList();
+        }
+        assertEquals(1, runs.size(), log.toString());
+        EvalRun r = EvalRunJson.read(runs.get(0));
+        assertEquals(3, r.benchmarks().size());
+        for (var b : r.benchmarks()) {
+            assertEquals(3, b.items().size(), b.name());
+            assertTrue(b.items().stream().allMatch(i -> i.scored()), b.name());
+        }
+        assertTrue(r.benchmark("gsm8k").items().get(0).prediction() != null, "generated text kept");
+        assertTrue(r.info().model().sha256().matches("[0-9a-f]{64}"));
+        assertTrue(Files.exists(Path.of(runs.get(0).toString().replace(".json", ".md"))));
+        StringBuilder cmp = new StringBuilder();
+        assertEquals(0, run(List.of("--compare", runs.get(0).toString(), runs.get(0).toString()), cmp), cmp.toString());
+        assertTrue(cmp.toString().contains("gsm8k"), cmp.toString());
+    }
+
+    @Test
+    void badArgumentsExitWith2() {
+        StringBuilder log = new StringBuilder();
+        assertEquals(2, run(List.of("--benchmarks", "gsm8k"), log));
+        assertTrue(log.toString().contains("--model is required"), log.toString());
+        assertEquals(2, run(List.of("--model", "m.bin", "--benchmarks", "gsm9k"), log));
+        assertTrue(log.toString().contains("unknown benchmark"), log.toString());
+        assertEquals(2, run(List.of("--model", "m.bin", "--benchmarks", "gsm8k", "--temperature", "1"), log));
+    }
+}
