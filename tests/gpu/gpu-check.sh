@@ -6,10 +6,14 @@
 #   3. makes the Hugging Face parity references (python3 tests/gpu/hf_make_reference.py --out /tmp/hf-ref:
 #      needs torch + transformers) and passes -Dlorapar.hf.reference to the JUnit runs (HfParityTest)
 #   4. runs the JUnit suites with the console launcher: the GPU suite (tag gpu), then the whole suite
-#   5. runs GpuBench (results.md, results.csv) and the PyTorch / PEFT baselines of the same ops
-#   6. with --model-bench: the model-level benchmarks (PyTorch + PEFT training step and decoding of a
-#      LLaMA-2-7B shape; lorapar's ModelBench when the benchmarks jar has it)
-#   7. prints a short summary LAST: tests run/passed/failed/skipped per suite, the parity errors, then the
+#   5. the PEFT interchange check: PeftCheckFixture (tests.jar) writes lorapar's PEFT and merged exports with
+#      lorapar's logits to $OUT/peft-cases, then tests/gpu/peft_check.py loads them with transformers + peft
+#      and compares (needs torch, transformers, peft; on --no-cuda without them only the structure is checked)
+#   6. runs GpuBench (results.md, results.csv) and the PyTorch / PEFT baselines of the same ops
+#   7. with --model-bench: the model-level benchmarks (PyTorch + PEFT training step and decoding of a
+#      LLaMA-2-7B shape, the Hugging Face Trainer + PEFT SFT baseline of issue 4; lorapar's ModelBench, and
+#      ModelBench --sft, when the benchmarks jar has them)
+#   8. prints a short summary LAST: tests run/passed/failed/skipped per suite, the parity errors, then the
 #      benchmark tables
 # Every log goes to the out folder: $OUT when set, else /tmp/lorapar-gpu-out.
 #
@@ -36,6 +40,8 @@ readonly default_hf_ref=/tmp/hf-ref
 readonly hf_ref_timeout_s=600
 readonly model_bench_timeout_s=900
 readonly model_bench_class=dev.lorapar.bench.gpu.ModelBench
+readonly peft_fixture_class=dev.lorapar.tests.train.export.PeftCheckFixture
+readonly peft_timeout_s=900
 
 readonly command_line="$*"
 run_tests=1
@@ -219,9 +225,11 @@ run_suite() {
     local log="$out/tests-$name.log"
     step "JUnit suite '$name' $*"
     local status=0
+    # Everything on the JVM's own class path (not the launcher's --class-path): tests that start a child JVM with
+    # java.class.path (the kill-and-resume tests) need the test classes and lorapar-core there too.
     "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" "${junit_properties[@]}" \
-        -jar "$bundle/junit-platform-console-standalone.jar" execute \
-        --class-path "$bundle/core.jar:$(dependency_class_path):$bundle/tests.jar" --scan-class-path \
+        -cp "$bundle/core.jar:$(dependency_class_path):$bundle/tests.jar:$bundle/junit-platform-console-standalone.jar" \
+        org.junit.platform.console.ConsoleLauncher execute --scan-class-path="$bundle/tests.jar" \
         --details=summary --disable-banner --disable-ansi-colors --fail-if-no-tests \
         --reports-dir "$out/junit-$name" "$@" 2>&1 | tee "$log" || status=$?
 
@@ -331,6 +339,63 @@ make_hf_reference() {
     return 0
 }
 
+# The PEFT interchange check (issue 4): PeftCheckFixture writes the cases (lorapar's PEFT adapter and merged exports
+# of small random models, and lorapar's fp32 CPU logits) to $out/peft-cases, then tests/gpu/peft_check.py loads them
+# with transformers + peft and compares. Its row is PASS, or FAILED (counted like a failed suite); without torch,
+# transformers and peft it is FAILED on a CUDA run, and on a --no-cuda rehearsal "skipped" after the checks that
+# need no torch (peft_check.py --structure-only).
+run_peft_check() {
+    local cases="$out/peft-cases" fixture_log="$out/peft-fixture.log" log="$out/peft-check.log"
+    step "PEFT interchange check: $peft_fixture_class writes $cases"
+    rm -rf "$cases"
+    local status=0
+    timeout "$peft_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+        -cp "$bundle/tests.jar:$bundle/core.jar:$(dependency_class_path):$bundle/junit-platform-console-standalone.jar" \
+        "$peft_fixture_class" "$cases" 2>&1 | tee "$fixture_log" || status=$?
+    if ((status != 0)) || [[ ! -f $cases/cases.json ]]; then
+        step_result "peft interchange" "FAILED: $peft_fixture_class exited with $status$( ((status == 124)) && echo " (timed out after ${peft_timeout_s} s)") (see $fixture_log)"
+        return 0
+    fi
+    local why=
+    if ! command -v python3 >/dev/null 2>&1; then
+        why="python3 not found"
+    elif ! python3 -c 'import torch, transformers, peft' >"$log" 2>&1; then
+        why="python3 cannot import torch, transformers and peft ($(tail -n1 "$log"))"
+    fi
+    local device=cuda
+    [[ $cuda_flag == OFF ]] && device=cpu
+    local mode=(--device "$device")
+    if [[ -n $why ]]; then
+        if [[ $cuda_flag == ON ]]; then
+            step_result "peft interchange" "FAILED: $why"
+            return 0
+        fi
+        if ! command -v python3 >/dev/null 2>&1; then
+            step_result "peft interchange" "skipped (--no-cuda rehearsal): $why; the cases were written"
+            return 0
+        fi
+        mode=(--structure-only)
+    fi
+    step "PEFT interchange check: tests/gpu/peft_check.py ${mode[*]}"
+    status=0
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1 timeout "$peft_timeout_s" \
+        python3 "$repo_root/tests/gpu/peft_check.py" "$cases" "${mode[@]}" 2>&1 | tee "$log" || status=$?
+    local verdict
+    verdict=$(grep -E '^PEFT-CHECK: (PASS|FAIL)' "$log" | tail -n1 || true)
+    if ((status == 0)) && [[ $verdict == "PEFT-CHECK: PASS"* ]]; then
+        if [[ -n $why ]]; then
+            step_result "peft interchange" "skipped (--no-cuda rehearsal): $why; structure only: ${verdict#PEFT-CHECK: } (see $log)"
+        else
+            step_result "peft interchange" "${verdict#PEFT-CHECK: } on $device (see $log)"
+        fi
+    elif ((status == 124)); then
+        step_result "peft interchange" "FAILED: peft_check.py timed out after ${peft_timeout_s} s (see $log)"
+    else
+        step_result "peft interchange" "FAILED (exit $status): ${verdict:-no PEFT-CHECK verdict} (see $log)"
+    fi
+    return 0
+}
+
 # True when the benchmarks jar holds class $1 (a dotted name).
 benchmarks_jar_has() {
     local entry="${1//.//}.class"
@@ -359,9 +424,33 @@ run_python_bench() {
     fi
 }
 
+# lorapar's side of the SFT comparison: ModelBench --sft --no-decode [$LORAPAR_MODEL_BENCH_SFT_ARGS], its log in
+# model-bench-lorapar-sft.log (its table, after the last blank line, goes to the summary). A benchmarks jar whose
+# ModelBench predates --sft refuses the flag before touching the GPU: reported "not run", not failed.
+run_lorapar_sft_bench() {
+    local log="$out/model-bench-lorapar-sft.log"
+    step "lorapar $model_bench_class --sft --no-decode ${LORAPAR_MODEL_BENCH_SFT_ARGS:-}"
+    local status=0
+    local -a extra=()
+    read -r -a extra <<<"${LORAPAR_MODEL_BENCH_SFT_ARGS:-}"
+    timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+        -cp "$bundle/benchmarks.jar:$(dependency_class_path)" "$model_bench_class" --sft --no-decode "${extra[@]}" 2>&1 |
+        tee "$log" || status=$?
+    if ((status == 0)); then
+        step_result "model bench lorapar sft" "ok (see $log)"
+    elif grep -qF 'unknown argument --sft' "$log"; then
+        step_result "model bench lorapar sft" "not run: this benchmarks.jar's ModelBench has no --sft yet"
+        rm -f "$log"
+    elif ((status == 124)); then
+        step_result "model bench lorapar sft" "FAILED: timed out after ${model_bench_timeout_s} s (see $log)"
+    else
+        step_result "model bench lorapar sft" "FAILED (exit $status, see $log)"
+    fi
+}
+
 # --model-bench: PyTorch + PEFT at the model level (LLaMA-2-7B shape), then lorapar's ModelBench.
 run_model_benchmarks() {
-    step "model-level benchmarks (benchmarks/pytorch/llama_train_torch.py, llama_decode_torch.py; $model_bench_class)"
+    step "model-level benchmarks (benchmarks/pytorch/llama_train_torch.py, llama_decode_torch.py, sft_trainer_torch.py; $model_bench_class)"
     if [[ $cuda_flag == OFF ]]; then
         echo "gpu-check.sh: --no-cuda: the model-level benchmarks need a GPU: skipped"
         step_result "model bench" "skipped (--no-cuda rehearsal: they need a GPU)"
@@ -369,10 +458,11 @@ run_model_benchmarks() {
     fi
     local pytorch="$repo_root/benchmarks/pytorch"
     # forward + backward only (no optimizer step): what lorapar's ModelBench times
-    local train_args=(--batches "1,4") decode_args=(--batches "1,64")
+    local train_args=(--batches "1,4") decode_args=(--batches "1,64") sft_args=(--batches "1,4")
     if ((quick_mode)); then
         train_args+=(--warmup 2 --steps 4)
         decode_args+=(--reps 1)
+        sft_args+=(--warmup 2 --steps 4)
     fi
     if python3 -c 'import torch, transformers, peft; assert torch.cuda.is_available()' >"$out/model-bench-python.log" 2>&1; then
         step "PyTorch + PEFT LoRA training step, LLaMA-2-7B shape (${train_args[*]})"
@@ -381,6 +471,9 @@ run_model_benchmarks() {
         step "PyTorch + PEFT greedy decoding with LoRA, LLaMA-2-7B shape (${decode_args[*]})"
         run_python_bench "model bench torch decode" "$out/model-bench-torch-decode.log" "$pytorch/llama_decode_torch.py" \
             "${decode_args[@]}" --json "$out/model-bench-torch-decode.json"
+        step "Hugging Face Trainer + PEFT SFT (issue 4), LLaMA-2-7B shape, LoRA r=8 alpha 64 QKVGUD (${sft_args[*]})"
+        run_python_bench "model bench torch sft" "$out/model-bench-torch-sft.log" "$pytorch/sft_trainer_torch.py" \
+            "${sft_args[@]}" --json "$out/model-bench-torch-sft.json"
     else
         step_result "model bench torch" "FAILED: python3 with torch (CUDA), transformers and peft not found ($(tail -n1 "$out/model-bench-python.log"))"
     fi
@@ -401,6 +494,7 @@ run_model_benchmarks() {
         else
             step_result "model bench lorapar" "FAILED (exit $status, see $out/model-bench-lorapar.log)"
         fi
+        run_lorapar_sft_bench
         if benchmarks_jar_has dev.lorapar.bench.gpu.LayerOpsBench; then
             step "lorapar LayerOpsBench (where a 7B training step spends its time)"
             status=0
@@ -440,6 +534,11 @@ print_summary() {
             echo "Hugging Face parity (HfParityTest: measured against transformers' fp32 logits and greedy ids):"
             grep -E '^hf-parity ' "$out/tests-all.log"
         fi
+        if [[ -f $out/peft-check.log ]] && grep -qE '^PEFT-CHECK' "$out/peft-check.log"; then
+            echo
+            echo "PEFT interchange (tests/gpu/peft_check.py: lorapar's exports loaded by transformers + peft; failures and verdict):"
+            grep -E '^PEFT-CHECK( .*: FAIL|: (PASS|FAIL|logits checks skipped))' "$out/peft-check.log" || true
+        fi
     fi
     if ((run_bench)); then
         echo
@@ -457,16 +556,19 @@ print_summary() {
     fi
     if ((run_model_bench)); then
         echo
-        echo "model-level benchmarks (LLaMA-2-7B shape, bf16, LoRA r=16 on 7 projections):"
+        echo "model-level benchmarks (LLaMA-2-7B shape, bf16, seq 2048; train step and generation: LoRA r=16 on 7"
+        echo "projections; SFT (issue 4): LoRA r=8 alpha 64 on q,k,v,gate,up,down, AdamW, Trainer + PEFT vs lorapar):"
         local log
-        for log in "$out/model-bench-torch-train.log" "$out/model-bench-torch-decode.log"; do
+        for log in "$out/model-bench-torch-train.log" "$out/model-bench-torch-decode.log" "$out/model-bench-torch-sft.log"; do
             if [[ -f $log ]]; then
                 grep -E '^model-bench ' "$log" || echo "(no table in $log)"
             fi
         done
-        if [[ -f $out/model-bench-lorapar.log ]]; then
-            last_block "$out/model-bench-lorapar.log"
-        fi
+        for log in "$out/model-bench-lorapar.log" "$out/model-bench-lorapar-sft.log"; do
+            if [[ -f $log ]]; then
+                last_block "$log"
+            fi
+        done
     fi
     if ((${#step_rows[@]} > 0)); then
         echo
@@ -487,7 +589,8 @@ main() {
     echo "gpu-check.sh $command_line — repository $repo_root, bundle $bundle, out $out"
     # never summarize a previous run's numbers
     rm -f "$out/results.md" "$out/results.csv" "$out/torch-bench.log" "$out/tests-gpu.log" "$out/tests-all.log" \
-        "$out"/model-bench-* "$out/hf-reference.log"
+        "$out"/model-bench-* "$out/hf-reference.log" "$out/peft-fixture.log" "$out/peft-check.log"
+    rm -rf "$out/peft-cases"
     if ! check_prerequisites || ! unpack_jre || ! build_library; then
         fail "stopped before the tests: see above"
         print_summary | tee "$out/summary.txt"
@@ -500,6 +603,7 @@ main() {
         make_hf_reference
         run_suite gpu --include-tag gpu
         run_suite all
+        run_peft_check
     fi
     if ((run_bench)); then
         run_benchmark
