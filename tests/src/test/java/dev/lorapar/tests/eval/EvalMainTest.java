@@ -34,7 +34,9 @@ class EvalMainTest {
     @Test
     void evaluatesWritesAndCompares(@TempDir Path dir) throws IOException {
         Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
-        Path data = SharedData.find();
+        SharedData.require("gsm8k/test.jsonl"); // skips where shared/data is a partial copy (the GPU bundle's)
+        SharedData.require("arc/arc_easy.jsonl");
+        Path data = SharedData.require("mmlu/dev").getParent().getParent();
         StringBuilder log = new StringBuilder();
         List<String> args = List.of("--model", model.toString(), "--benchmarks", "gsm8k,arc_easy,mmlu", "--data_dir",
                 data.toString(), "--limit", "3", "--shots", "1", "--max_new_tokens", "12", "--batch_size", "2",
