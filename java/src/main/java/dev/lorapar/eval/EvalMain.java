@@ -15,6 +15,9 @@ import dev.lorapar.eval.report.EvalRunJson;
 import dev.lorapar.eval.report.EvalRunWriter;
 import dev.lorapar.eval.report.MarkdownReport;
 import dev.lorapar.eval.report.RunInfo;
+import dev.lorapar.eval.sandbox.HumanEvalLoader;
+import dev.lorapar.eval.sandbox.HumanEvalProblem;
+import dev.lorapar.eval.sandbox.Sandbox;
 import dev.lorapar.model.LlamaGenerator;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.SequenceScorer;
@@ -42,7 +45,7 @@ import java.util.function.Function;
  * {@code lorapar eval}: a base model, or base + PEFT adapter, on benchmarks; writes {@code eval-<time>.json} (every
  * item) and a Markdown table to the output folder. {@code --compare a.json b.json …} compares runs instead.
  * <pre>
- * --model PATH [--tokenizer FILE] [--adapter PEFT_DIR] --benchmarks gsm8k,mmlu,arc_easy,…
+ * --model PATH [--tokenizer FILE] [--adapter PEFT_DIR] --benchmarks gsm8k,mmlu,arc_easy,humaneval,…
  * --data_dir DIR (the shared/data layout) or --file_KEY PATH per benchmark; [--limit N] [--shots K]
  * [--max_new_tokens 256] [--batch_size 16] [--max_prompt_tokens 1536] [--device auto] [--output_dir runs/eval] [--seed 1]
  * </pre>
@@ -101,8 +104,13 @@ public final class EvalMain {
         int maxPrompt = Integer.parseInt(o.getOrDefault("max_prompt_tokens", "1536"));
         long seed = Long.parseLong(o.getOrDefault("seed", "1"));
         List<Benchmark> benchmarks = new ArrayList<>();
+        boolean humanEval = false;
         for (String k : o.get("benchmarks").split(",")) {
-            benchmarks.add(Benchmark.byKey(k.trim()));
+            if (k.trim().equals("humaneval")) {
+                humanEval = true;
+            } else {
+                benchmarks.add(Benchmark.byKey(k.trim()));
+            }
         }
         Tokenizer tokenizer = o.containsKey("tokenizer") ? Tokenizers.open(Path.of(o.get("tokenizer")))
                 : Tokenizers.nextTo(model);
@@ -125,7 +133,7 @@ public final class EvalMain {
                     imported == null ? null : imported.adapter(), batch, maxNew, maxPrompt);
             for (Benchmark b : benchmarks) {
                 Path file = o.containsKey("file_" + b.key()) ? Path.of(o.get("file_" + b.key()))
-                        : b.defaultFile(Path.of(require(o, "data_dir", b)));
+                        : b.defaultFile(Path.of(require(o, "data_dir", b.key())));
                 List<EvalItem> items = b.load(file);
                 if (limit > 0 && items.size() > limit) {
                     items = items.subList(0, limit);
@@ -144,6 +152,29 @@ public final class EvalMain {
                 var summary = writer.endBenchmark();
                 out.printf("%s: accuracy %.4f over %d items%n", b.key(), summary.metrics().get("accuracy"), items.size());
             }
+            if (humanEval) {
+                Path file = o.containsKey("file_humaneval") ? Path.of(o.get("file_humaneval"))
+                        : Path.of(require(o, "data_dir", "humaneval")).resolve("humaneval/HumanEval.jsonl.gz");
+                List<HumanEvalProblem> problems = HumanEvalLoader.load(file);
+                if (limit > 0 && problems.size() > limit) {
+                    problems = problems.subList(0, limit);
+                }
+                writer.beginBenchmark("humaneval", "pass@1");
+                HumanEvalRunner he = new HumanEvalRunner(tokenizer, generator, imported == null ? null
+                        : imported.adapter(), batch, maxNew, maxPrompt);
+                try (ProgressReporter bar = ProgressReporter.builder("humaneval", problems.size()).out(err).build()) {
+                    he.run(problems, r -> {
+                        try {
+                            writer.item(r);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }, bar::update);
+                }
+                var summary = writer.endBenchmark();
+                out.printf("humaneval: pass@1 %.4f over %d problems (sandbox: %s)%n", summary.metrics().get("pass@1"),
+                        problems.size(), Sandbox.shared().isolation().describe());
+            }
             writer.finish(Instant.now());
         }
         MarkdownReport.write(EvalRunJson.read(runFile), Path.of(runFile.toString().replaceAll("\\.json$", ".md")));
@@ -151,10 +182,10 @@ public final class EvalMain {
         return 0;
     }
 
-    private static String require(Map<String, String> o, String key, Benchmark b) {
+    private static String require(Map<String, String> o, String key, String benchmark) {
         String v = o.get(key);
         if (v == null) {
-            throw new IllegalArgumentException("give --data_dir (the shared/data layout) or --file_" + b.key());
+            throw new IllegalArgumentException("give --data_dir (the shared/data layout) or --file_" + benchmark);
         }
         return v;
     }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The eval command end to end on the CPU with stories260K: GSM8K by generation and ARC-Easy / MMLU by likelihood on a few
- * items, the run file holding every item with the model's SHA-256, the Markdown report, and --compare of two runs.
+ * The eval command end to end on the CPU with stories260K: GSM8K by generation, ARC-Easy / MMLU by likelihood and HumanEval
+ * through the sandbox on a few items, the run file holding every item with the model's SHA-256, the Markdown report, and --compare of two runs.
  */
 class EvalMainTest {
     static int run(List<String> args, StringBuilder log) {
@@ -38,9 +38,10 @@ class EvalMainTest {
         SharedData.require("arc/arc_easy.jsonl");
         Path data = SharedData.require("mmlu/dev").getParent().getParent();
         StringBuilder log = new StringBuilder();
-        List<String> args = List.of("--model", model.toString(), "--benchmarks", "gsm8k,arc_easy,mmlu", "--data_dir",
+        SharedData.require("humaneval/HumanEval.jsonl.gz");
+        List<String> args = List.of("--model", model.toString(), "--benchmarks", "gsm8k,arc_easy,mmlu,humaneval", "--data_dir",
                 data.toString(), "--limit", "3", "--shots", "1", "--max_new_tokens", "12", "--batch_size", "2",
-                "--max_prompt_tokens", "200", "--device", "cpu", "--output_dir", dir.toString());
+                "--max_prompt_tokens", "480", "--device", "cpu", "--output_dir", dir.toString());
         assertEquals(0, run(args, log), log.toString());
         List<Path> runs;
         try (Stream<Path> files = Files.list(dir)) {
@@ -48,12 +49,13 @@ class EvalMainTest {
         }
         assertEquals(1, runs.size(), log.toString());
         EvalRun r = EvalRunJson.read(runs.get(0));
-        assertEquals(3, r.benchmarks().size());
+        assertEquals(4, r.benchmarks().size());
         for (var b : r.benchmarks()) {
             assertEquals(3, b.items().size(), b.name());
             assertTrue(b.items().stream().allMatch(i -> i.scored()), b.name());
         }
         assertTrue(r.benchmark("gsm8k").items().get(0).prediction() != null, "generated text kept");
+        assertEquals(0.0, r.benchmark("humaneval").summary().metrics().get("pass@1"), "stories260K writes no Python");
         assertTrue(r.info().model().sha256().matches("[0-9a-f]{64}"));
         assertTrue(Files.exists(Path.of(runs.get(0).toString().replace(".json", ".md"))));
         StringBuilder cmp = new StringBuilder();
