@@ -2,7 +2,6 @@ package dev.lorapar.eval;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
-import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
 import dev.lorapar.eval.bench.Benchmark;
 import dev.lorapar.eval.bench.EvalItem;
@@ -27,6 +26,7 @@ import dev.lorapar.tokenizer.Tokenizer;
 import dev.lorapar.tokenizer.Tokenizers;
 import dev.lorapar.train.export.ImportedAdapter;
 import dev.lorapar.train.export.PeftImport;
+import dev.lorapar.train.RunSetup;
 import dev.lorapar.train.report.ProgressReporter;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -97,8 +97,7 @@ public final class EvalMain {
         Path model = Path.of(o.get("model"));
         Path outDir = Path.of(o.getOrDefault("output_dir", "runs/eval"));
         Files.createDirectories(outDir);
-        String dev = o.getOrDefault("device", "auto");
-        Device device = dev.equals("auto") ? (Lorapar.cudaAvailable() ? Device.cuda(0) : Device.CPU) : Device.parse(dev);
+        Device device = RunSetup.device(o.getOrDefault("device", "auto"));
         int limit = Integer.parseInt(o.getOrDefault("limit", "0")), batch = Integer.parseInt(o.getOrDefault("batch_size", "16"));
         int maxNew = Integer.parseInt(o.getOrDefault("max_new_tokens", "256"));
         int maxPrompt = Integer.parseInt(o.getOrDefault("max_prompt_tokens", "1536"));

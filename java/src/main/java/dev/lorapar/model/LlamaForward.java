@@ -41,11 +41,7 @@ public final class LlamaForward {
         tb.checkVocabulary(c.vocabSize());
         int rows = tb.rows();
         LoraBinding lora = LoraBinding.of(weights, adapter);
-        boolean[] adapted = new boolean[LoraTarget.values().length];
-        LoraAdapter bound = adapter != null ? adapter : weights.residualOwner();
-        if (bound != null) {
-            bound.config().targets().forEach(t -> adapted[t.ordinal()] = true);
-        }
+        boolean[] adapted = lora.adaptedTargets();
         DType dt = weights.dtype();
         Device device = stream.device();
         List<Runnable> scratch = new ArrayList<>(); // closers

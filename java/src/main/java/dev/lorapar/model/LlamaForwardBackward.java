@@ -167,7 +167,7 @@ public final class LlamaForwardBackward implements AutoCloseable {
             }
         }
         LoraBinding lora = LoraBinding.of(weights, adapter);
-        ensureBuffers(lora, adapter);
+        ensureBuffers(lora);
         Tensor segmentRows = null;
         ids.rows(0, tokens).copyFrom(stream, TokenBatch.flatten(batch.tokens()));
         positions.rows(0, tokens).copyFrom(stream, batch.positions());
@@ -292,15 +292,9 @@ public final class LlamaForwardBackward implements AutoCloseable {
     }
 
     /** (Re)allocates the activations and scratch when the adapter's rank or targets need other u / g buffers. */
-    private void ensureBuffers(LoraBinding lora, LoraAdapter adapter) {
+    private void ensureBuffers(LoraBinding lora) {
         int rank = lora.rank();
-        boolean[] adapted = new boolean[LoraTarget.values().length];
-        if (lora.rank() > 0) {
-            LoraAdapter bound = adapter != null ? adapter : weights.residualOwner();
-            for (LoraTarget t : bound.config().targets()) {
-                adapted[t.ordinal()] = true;
-            }
-        }
+        boolean[] adapted = lora.adaptedTargets();
         boolean fits = activations != null && scratch != null && scratch.fits(rank);
         if (fits) {
             for (LayerActivations a : activations) {

@@ -203,7 +203,7 @@ public final class LlamaGenerator implements AutoCloseable {
             }
             lastRow[r] = row - 1;
         }
-        boolean[] adapted = adaptedTargets(lora);
+        boolean[] adapted = lora.adaptedTargets();
         List<Tensor> scratch = new ArrayList<>();
         Device dev = stream.device();
         try (LayerActivations acts = new LayerActivations(dev, weights.dtype(), c, total, lora.rank(), adapted)) {
@@ -277,17 +277,8 @@ public final class LlamaGenerator implements AutoCloseable {
         headAndSample(n, xa);
     }
 
-    private boolean[] adaptedTargets(LoraBinding lora) {
-        boolean[] adapted = new boolean[LoraTarget.values().length];
-        if (lora.rank() > 0) {
-            LoraAdapter bound = lora.adapter();
-            bound.config().targets().forEach(t -> adapted[t.ordinal()] = true);
-        }
-        return adapted;
-    }
-
     private void ensureDecodeActs(LoraBinding lora) {
-        boolean[] adapted = adaptedTargets(lora);
+        boolean[] adapted = lora.adaptedTargets();
         if (decodeActs != null && decodeActs.fits(lora.rank(), adapted)) {
             return;
         }

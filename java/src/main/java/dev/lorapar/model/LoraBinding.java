@@ -52,9 +52,13 @@ final class LoraBinding {
         return adapter != null && !initialOnly;
     }
 
-    /** The adapter whose pairs run (the residual owner when disabled on a residual base), or null. */
-    LoraAdapter adapter() {
-        return adapter;
+    /** [target.ordinal()] true where the bound adapter has a pair (so its u buffers are needed); all false unbound. */
+    boolean[] adaptedTargets() {
+        boolean[] adapted = new boolean[LoraTarget.values().length];
+        if (adapter != null) {
+            adapter.config().targets().forEach(t -> adapted[t.ordinal()] = true);
+        }
+        return adapted;
     }
 
     int rank() {

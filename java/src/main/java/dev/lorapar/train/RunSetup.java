@@ -17,7 +17,12 @@ public final class RunSetup {
 
     /** {@code device}: cpu, cuda:N, or auto (cuda:0 when a GPU is usable, else the CPU). */
     public static Device device(TrainConfig c) {
-        String d = c.text("device").trim().toLowerCase(Locale.ROOT);
+        return device(c.text("device"));
+    }
+
+    /** cpu, cuda:N, or auto (cuda:0 when a GPU is usable, else the CPU). */
+    public static Device device(String text) {
+        String d = text.trim().toLowerCase(Locale.ROOT);
         if (d.equals("auto")) {
             return Lorapar.cudaAvailable() ? Device.cuda(0) : Device.CPU;
         }

@@ -113,14 +113,7 @@ public final class ModelBench {
     private static String runTrain(LlamaConfig c, LlamaWeights w, LoraAdapter adapter, LoraGradients grads,
                                    Stream stream, int batch, int seq, int steps, boolean recompute, long baseUsed) {
         String label = String.format("r16 all7 %dx%d%s", batch, seq, recompute ? " recompute" : "");
-        SplittableRandom random = new SplittableRandom(batch);
-        int[][] tokens = new int[batch][seq + 1];
-        for (int[] row : tokens) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = random.nextInt(c.vocabSize());
-            }
-        }
-        TokenBatch tb = TokenBatch.nextToken(tokens);
+        TokenBatch tb = randomBatch(c, batch, seq, batch);
         LlamaForwardBackward.Options options = LlamaForwardBackward.Options.of(batch * seq).withRecompute(recompute);
         try (LlamaForwardBackward fb = LlamaForwardBackward.create(w, stream, options)) {
             float scale = 1f / (batch * seq);
@@ -136,9 +129,7 @@ public final class ModelBench {
             Arrays.sort(ms);
             double median = ms[steps / 2];
             double tokensPerS = batch * seq / (median / 1e3);
-            double n = (double) c.nLayers() * (4.0 * c.dim() * c.dim() + 3.0 * c.dim() * c.hiddenDim())
-                    + (double) c.vocabSize() * c.dim();
-            double flops = 4 * n * batch * seq + 7.0 * seq * seq * c.dim() * c.nLayers() * batch;
+            double flops = stepFlops(c, batch, seq);
             double memGb = (used(stream.device()) - baseUsed) / 1e9;
             System.out.printf("ModelBench: %s loss %.4f steps(ms) %s%n", label, loss, Arrays.toString(ms));
             return String.format("%-28s %10.1f %10.0f %9.1f %10.1f", label, median, tokensPerS,
@@ -155,14 +146,7 @@ public final class ModelBench {
     private static String runSft(LlamaConfig c, LlamaWeights w, Stream stream, int batch, int seq, int steps,
                                  boolean recompute, long baseUsed) {
         String label = String.format("r8 a64 QKVGUD %dx%d%s", batch, seq, recompute ? " recompute" : "");
-        SplittableRandom random = new SplittableRandom(batch + 7);
-        int[][] tokens = new int[batch][seq + 1];
-        for (int[] row : tokens) {
-            for (int i = 0; i < row.length; i++) {
-                row[i] = random.nextInt(c.vocabSize());
-            }
-        }
-        TokenBatch tb = TokenBatch.nextToken(tokens);
+        TokenBatch tb = randomBatch(c, batch, seq, batch + 7);
         LoraConfig lora = new LoraConfig(8, 64, java.util.EnumSet.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V,
                 LoraTarget.GATE, LoraTarget.UP, LoraTarget.DOWN), new LoraInit.PeftDefault(), 3);
         LrSchedule schedule = new LrSchedule(LrSchedule.Kind.COSINE, 2e-4, 1, steps + 3, 0);
@@ -181,9 +165,7 @@ public final class ModelBench {
             }
             Arrays.sort(ms);
             double median = ms[steps / 2];
-            double n = (double) c.nLayers() * (4.0 * c.dim() * c.dim() + 3.0 * c.dim() * c.hiddenDim())
-                    + (double) c.vocabSize() * c.dim();
-            double flops = 4 * n * batch * seq + 7.0 * seq * seq * c.dim() * c.nLayers() * batch;
+            double flops = stepFlops(c, batch, seq);
             System.out.printf("ModelBench: SFT %s loss %.4f steps(ms) %s%n", label, loss, Arrays.toString(ms));
             return String.format("%-28s %10.1f %10.0f %9.1f %10.1f", label, median, batch * seq / (median / 1e3),
                     flops / (median / 1e3) / 1e12, (used(stream.device()) - baseUsed) / 1e9);
@@ -232,6 +214,25 @@ public final class ModelBench {
         } catch (dev.lorapar.core.DeviceOutOfMemoryException e) {
             return String.format("%-28s %s", "batch " + batch, "OOM: " + e.getMessage());
         }
+    }
+
+    /** batch random sequences of seq + 1 tokens as next-token inputs and targets [batch][seq]. */
+    private static TokenBatch randomBatch(LlamaConfig c, int batch, int seq, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[][] tokens = new int[batch][seq + 1];
+        for (int[] row : tokens) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = random.nextInt(c.vocabSize());
+            }
+        }
+        return TokenBatch.nextToken(tokens);
+    }
+
+    /** The model FLOPs of one forward + input-gradient backward (see the class comment). */
+    private static double stepFlops(LlamaConfig c, int batch, int seq) {
+        double n = (double) c.nLayers() * (4.0 * c.dim() * c.dim() + 3.0 * c.dim() * c.hiddenDim())
+                + (double) c.vocabSize() * c.dim();
+        return 4 * n * batch * seq + 7.0 * seq * seq * c.dim() * c.nLayers() * batch;
     }
 
     private static long used(Device device) {
