@@ -45,7 +45,9 @@ class LayerOpsTest {
             Numerics.assertBitsEqual("out", toFloat(LayerRef.embeddingForward(ids, d(table), dim)), out, ctx);
             float[] dOut = LayerInputs.gaussian(rng, dt, tokens * dim, 1), dTable0 = rng.gaussian(vocab * dim, 1);
             float[] dTable = LayerRun.embeddingBackward(CPU, dt, ids, dOut, dTable0, vocab, dim);
-            Numerics.assertClose("dTable", dTable, LayerRef.embeddingBackward(ids, d(dOut), d(dTable0), dim), 1e-6, ctx);
+            // f32 accumulation of up to 257 rows into one: rounding grows like sqrt(n)·2^-24, so the class's f32 bound
+            Numerics.assertClose("dTable", dTable, LayerRef.embeddingBackward(ids, d(dOut), d(dTable0), dim),
+                    tol(DType.F32), ctx);
             Numerics.assertBitsEqual("dTable (second run)", dTable,
                     LayerRun.embeddingBackward(CPU, dt, ids, dOut, dTable0, vocab, dim), ctx);
         }
