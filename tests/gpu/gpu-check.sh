@@ -11,8 +11,9 @@
 #      and compares (needs torch, transformers, peft; on --no-cuda without them only the structure is checked)
 #   6. runs GpuBench (results.md, results.csv) and the PyTorch / PEFT baselines of the same ops
 #   7. with --model-bench: the model-level benchmarks (PyTorch + PEFT training step and decoding of a
-#      LLaMA-2-7B shape, the Hugging Face Trainer + PEFT SFT baseline of issue 4; lorapar's ModelBench, and
-#      ModelBench --sft, when the benchmarks jar has them)
+#      LLaMA-2-7B shape, the Hugging Face Trainer + PEFT SFT baseline of issue 4; lorapar's ModelBench,
+#      ModelBench --sft and EvalBench (GSM8K throughput), when the benchmarks jar has them);
+#      LORAPAR_MODEL_BENCH_STEPS=torch-sft,lorapar-sft,… runs a subset (see model_step)
 #   8. prints a short summary LAST: tests run/passed/failed/skipped per suite, the parity errors, then the
 #      benchmark tables
 # Every log goes to the out folder: $OUT when set, else /tmp/lorapar-gpu-out.
@@ -408,6 +409,12 @@ benchmarks_jar_has() {
     fi
 }
 
+# model_step NAME: whether the model-level benchmark step NAME runs: all of them unless $LORAPAR_MODEL_BENCH_STEPS
+# (comma-separated: torch-train, torch-decode, torch-sft, lorapar, lorapar-sft, layer-ops, eval) names a subset.
+model_step() {
+    [[ -z ${LORAPAR_MODEL_BENCH_STEPS:-} || ",${LORAPAR_MODEL_BENCH_STEPS}," == *",$1,"* ]]
+}
+
 # run_python_bench NAME LOG SCRIPT [args...]: one model-level PyTorch benchmark, with a time limit.
 run_python_bench() {
     local name=$1 log=$2
@@ -448,6 +455,25 @@ run_lorapar_sft_bench() {
     fi
 }
 
+# GSM8K evaluation throughput (issue 7): EvalBench over the bundle's copy of gsm8k/test.jsonl with the LLaMA-2
+# tokenizer, 7B shape, random weights [$LORAPAR_EVAL_BENCH_ARGS]; log in model-bench-eval.log.
+run_eval_bench() {
+    local log="$out/model-bench-eval.log" data="${LORAPAR_SHARED_DATA:-}"
+    if [[ -z $data || ! -f $data/gsm8k/test.jsonl || ! -f $data/llama2-tokenizer/tokenizer.model ]]; then
+        step_result "model bench eval" "not run: the bundle has no gsm8k/test.jsonl or llama2-tokenizer (prepare-bundle.sh copies them from ../shared/data)"
+        return 0
+    fi
+    step "lorapar EvalBench (GSM8K test through lorapar eval's runner) ${LORAPAR_EVAL_BENCH_ARGS:-}"
+    local status=0
+    local -a extra=()
+    read -r -a extra <<<"${LORAPAR_EVAL_BENCH_ARGS:-}"
+    timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+        -cp "$bundle/benchmarks.jar:$(dependency_class_path)" dev.lorapar.bench.gpu.EvalBench \
+        --gsm8k "$data/gsm8k/test.jsonl" --tokenizer "$data/llama2-tokenizer/tokenizer.model" "${extra[@]}" 2>&1 |
+        tee "$log" || status=$?
+    step_result "model bench eval" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $log)"
+}
+
 # --model-bench: PyTorch + PEFT at the model level (LLaMA-2-7B shape), then lorapar's ModelBench.
 run_model_benchmarks() {
     step "model-level benchmarks (benchmarks/pytorch/llama_train_torch.py, llama_decode_torch.py, sft_trainer_torch.py; $model_bench_class)"
@@ -465,15 +491,21 @@ run_model_benchmarks() {
         sft_args+=(--warmup 2 --steps 4)
     fi
     if python3 -c 'import torch, transformers, peft; assert torch.cuda.is_available()' >"$out/model-bench-python.log" 2>&1; then
-        step "PyTorch + PEFT LoRA training step, LLaMA-2-7B shape (${train_args[*]})"
-        run_python_bench "model bench torch train" "$out/model-bench-torch-train.log" "$pytorch/llama_train_torch.py" \
-            "${train_args[@]}" --json "$out/model-bench-torch-train.json"
-        step "PyTorch + PEFT greedy decoding with LoRA, LLaMA-2-7B shape (${decode_args[*]})"
-        run_python_bench "model bench torch decode" "$out/model-bench-torch-decode.log" "$pytorch/llama_decode_torch.py" \
-            "${decode_args[@]}" --json "$out/model-bench-torch-decode.json"
-        step "Hugging Face Trainer + PEFT SFT (issue 4), LLaMA-2-7B shape, LoRA r=8 alpha 64 QKVGUD (${sft_args[*]})"
-        run_python_bench "model bench torch sft" "$out/model-bench-torch-sft.log" "$pytorch/sft_trainer_torch.py" \
-            "${sft_args[@]}" --json "$out/model-bench-torch-sft.json"
+        if model_step torch-train; then
+            step "PyTorch + PEFT LoRA training step, LLaMA-2-7B shape (${train_args[*]})"
+            run_python_bench "model bench torch train" "$out/model-bench-torch-train.log" "$pytorch/llama_train_torch.py" \
+                "${train_args[@]}" --json "$out/model-bench-torch-train.json"
+        fi
+        if model_step torch-decode; then
+            step "PyTorch + PEFT greedy decoding with LoRA, LLaMA-2-7B shape (${decode_args[*]})"
+            run_python_bench "model bench torch decode" "$out/model-bench-torch-decode.log" "$pytorch/llama_decode_torch.py" \
+                "${decode_args[@]}" --json "$out/model-bench-torch-decode.json"
+        fi
+        if model_step torch-sft; then
+            step "Hugging Face Trainer + PEFT SFT (issue 4), LLaMA-2-7B shape, LoRA r=8 alpha 64 QKVGUD (${sft_args[*]})"
+            run_python_bench "model bench torch sft" "$out/model-bench-torch-sft.log" "$pytorch/sft_trainer_torch.py" \
+                "${sft_args[@]}" --json "$out/model-bench-torch-sft.json"
+        fi
     else
         step_result "model bench torch" "FAILED: python3 with torch (CUDA), transformers and peft not found ($(tail -n1 "$out/model-bench-python.log"))"
     fi
@@ -482,20 +514,27 @@ run_model_benchmarks() {
     # jar holds the class, with the arguments in $LORAPAR_MODEL_BENCH_ARGS (default: its own defaults); its
     # output goes to model-bench-lorapar.log and the lines after its last blank line (its table) to the summary.
     if benchmarks_jar_has "$model_bench_class"; then
-        step "lorapar $model_bench_class ${LORAPAR_MODEL_BENCH_ARGS:-}"
         local status=0
-        local -a extra=()
-        read -r -a extra <<<"${LORAPAR_MODEL_BENCH_ARGS:-}"
-        timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
-            -cp "$bundle/benchmarks.jar:$(dependency_class_path)" "$model_bench_class" "${extra[@]}" 2>&1 |
-            tee "$out/model-bench-lorapar.log" || status=$?
-        if ((status == 0)); then
-            step_result "model bench lorapar" "ok (see $out/model-bench-lorapar.log)"
-        else
-            step_result "model bench lorapar" "FAILED (exit $status, see $out/model-bench-lorapar.log)"
+        if model_step lorapar; then
+            step "lorapar $model_bench_class ${LORAPAR_MODEL_BENCH_ARGS:-}"
+            local -a extra=()
+            read -r -a extra <<<"${LORAPAR_MODEL_BENCH_ARGS:-}"
+            timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+                -cp "$bundle/benchmarks.jar:$(dependency_class_path)" "$model_bench_class" "${extra[@]}" 2>&1 |
+                tee "$out/model-bench-lorapar.log" || status=$?
+            if ((status == 0)); then
+                step_result "model bench lorapar" "ok (see $out/model-bench-lorapar.log)"
+            else
+                step_result "model bench lorapar" "FAILED (exit $status, see $out/model-bench-lorapar.log)"
+            fi
         fi
-        run_lorapar_sft_bench
-        if benchmarks_jar_has dev.lorapar.bench.gpu.LayerOpsBench; then
+        if model_step lorapar-sft; then
+            run_lorapar_sft_bench
+        fi
+        if model_step eval; then
+            run_eval_bench
+        fi
+        if model_step layer-ops && benchmarks_jar_has dev.lorapar.bench.gpu.LayerOpsBench; then
             step "lorapar LayerOpsBench (where a 7B training step spends its time)"
             status=0
             timeout 300 "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
@@ -564,7 +603,7 @@ print_summary() {
                 grep -E '^model-bench ' "$log" || echo "(no table in $log)"
             fi
         done
-        for log in "$out/model-bench-lorapar.log" "$out/model-bench-lorapar-sft.log"; do
+        for log in "$out/model-bench-lorapar.log" "$out/model-bench-lorapar-sft.log" "$out/model-bench-eval.log"; do
             if [[ -f $log ]]; then
                 last_block "$log"
             fi

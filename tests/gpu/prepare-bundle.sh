@@ -7,7 +7,8 @@
 #   tests.jar                               the lorapar-tests test classes (JUnit 5)
 #   junit-platform-console-standalone.jar   the JUnit console launcher
 #   benchmarks.jar                          JMH benchmarks and GpuBench
-#   shared-data/                            the small real checkpoints of ../shared/data (stories260K, aidreams260K)
+#   shared-data/                            the small real checkpoints of ../shared/data (stories260K, aidreams260K), gsm8k
+#                                           and llama2-tokenizer (EvalBench)
 #                                           with its README.md, when ../shared is there; the GPU check points
 #                                           the tests at it (LORAPAR_SHARED_DATA)
 #   BUNDLE.txt                              what was bundled, from which commit, with which JDK
@@ -84,8 +85,8 @@ if [[ -f $shared_data/README.md ]]; then
     rm -rf "$bundle/shared-data"
     mkdir -p "$bundle/shared-data"
     cp "$shared_data/README.md" "$bundle/shared-data/"
-    for model in llama2c-stories260K llama2c-aidreams260K; do
-        [[ -d $shared_data/$model ]] && cp -r "$shared_data/$model" "$bundle/shared-data/"
+    for folder in llama2c-stories260K llama2c-aidreams260K gsm8k llama2-tokenizer; do
+        [[ -d $shared_data/$folder ]] && cp -r "$shared_data/$folder" "$bundle/shared-data/"
     done
 else
     echo "prepare-bundle.sh: no ../shared/data here: the GPU check's reference-checkpoint tests will skip"

@@ -29,16 +29,17 @@ import java.util.function.Function;
 /**
  * Scores items of one benchmark on one model: generation + answer extraction (greedy, stop strings and EOS) for
  * generation benchmarks, summed continuation log-likelihood over the choices for multiple-choice ones. Items go in
- * batches; each finished item is handed to {@code sink} as an {@link ItemRecord}.
+ * batches; each finished item is handed to {@code sink} as an {@link ItemRecord}. Public for benchmarks and the
+ * pipeline, which run benchmarks on models they hold in memory.
  */
-final class BenchmarkRunner {
+public final class BenchmarkRunner {
     private final Tokenizer tokenizer;
     private final LlamaGenerator generator;   // generation benchmarks
     private final SequenceScorer scorer;      // multiple choice by likelihood
     private final LoraAdapter adapter;        // nullable
     private final int batchSize, maxNewTokens, maxPromptTokens;
 
-    BenchmarkRunner(Tokenizer tokenizer, LlamaGenerator generator, SequenceScorer scorer, LoraAdapter adapter,
+    public BenchmarkRunner(Tokenizer tokenizer, LlamaGenerator generator, SequenceScorer scorer, LoraAdapter adapter,
                     int batchSize, int maxNewTokens, int maxPromptTokens) {
         this.tokenizer = tokenizer;
         this.generator = generator;
@@ -50,7 +51,7 @@ final class BenchmarkRunner {
     }
 
     /** Runs {@code items}; {@code exemplars} gives each item its few-shot examples (empty list = zero-shot). */
-    void run(List<EvalItem> items, Function<EvalItem, List<EvalItem>> exemplars, GenerationTemplate template,
+    public void run(List<EvalItem> items, Function<EvalItem, List<EvalItem>> exemplars, GenerationTemplate template,
              Consumer<ItemRecord> sink, Consumer<Integer> progress) {
         for (int start = 0; start < items.size(); start += batchSize) {
             List<EvalItem> batch = items.subList(start, Math.min(items.size(), start + batchSize));
