@@ -53,7 +53,8 @@ import java.util.function.Function;
  */
 public final class EvalMain {
     private static final List<String> KEYS = List.of("model", "tokenizer", "adapter", "benchmarks", "data_dir", "limit",
-            "shots", "max_new_tokens", "batch_size", "max_prompt_tokens", "device", "output_dir", "seed");
+            "shots", "max_new_tokens", "batch_size", "max_prompt_tokens", "device", "output_dir", "seed", "humaneval_samples",
+            "humaneval_temperature", "humaneval_top_p", "humaneval_k");
 
     private EvalMain() {
     }
@@ -102,6 +103,7 @@ public final class EvalMain {
         int maxNew = Integer.parseInt(o.getOrDefault("max_new_tokens", "256"));
         int maxPrompt = Integer.parseInt(o.getOrDefault("max_prompt_tokens", "1536"));
         long seed = Long.parseLong(o.getOrDefault("seed", "1"));
+        HumanEvalRunner.SamplingPlan humanEvalPlan = humanEvalPlan(o, seed);
         List<Benchmark> benchmarks = new ArrayList<>();
         boolean humanEval = false;
         for (String k : o.get("benchmarks").split(",")) {
@@ -160,7 +162,7 @@ public final class EvalMain {
                 }
                 writer.beginBenchmark("humaneval", "pass@1");
                 HumanEvalRunner he = new HumanEvalRunner(tokenizer, generator, imported == null ? null
-                        : imported.adapter(), batch, maxNew, maxPrompt);
+                        : imported.adapter(), batch, maxNew, maxPrompt, humanEvalPlan);
                 try (ProgressReporter bar = ProgressReporter.builder("humaneval", problems.size()).out(err).build()) {
                     he.run(problems, r -> {
                         try {
@@ -171,14 +173,33 @@ public final class EvalMain {
                     }, bar::update);
                 }
                 var summary = writer.endBenchmark();
-                out.printf("humaneval: pass@1 %.4f over %d problems (sandbox: %s)%n", summary.metrics().get("pass@1"),
-                        problems.size(), Sandbox.shared().isolation().describe());
+                out.printf("humaneval: pass@1 %.4f%s over %d problems, %d sample(s) each (sandbox: %s)%n",
+                        summary.metrics().get("pass@1"), passAtKText(summary.passAtK()), problems.size(),
+                        humanEvalPlan.samples(), Sandbox.shared().isolation().describe());
             }
             writer.finish(Instant.now());
         }
         MarkdownReport.write(EvalRunJson.read(runFile), Path.of(runFile.toString().replaceAll("\\.json$", ".md")));
         out.println("lorapar eval: wrote " + runFile);
         return 0;
+    }
+
+    /** --humaneval_samples n (1 = greedy), --humaneval_temperature (0.8), --humaneval_top_p (0.95), --humaneval_k 1,10. */
+    private static HumanEvalRunner.SamplingPlan humanEvalPlan(Map<String, String> o, long seed) {
+        int n = Integer.parseInt(o.getOrDefault("humaneval_samples", "1"));
+        if (n == 1) {
+            return HumanEvalRunner.SamplingPlan.greedy();
+        }
+        int[] ks = Arrays.stream(o.getOrDefault("humaneval_k", n >= 10 ? "1,10" : "1").split(","))
+                .mapToInt(k -> Integer.parseInt(k.trim())).toArray();
+        return new HumanEvalRunner.SamplingPlan(n, Float.parseFloat(o.getOrDefault("humaneval_temperature", "0.8")),
+                Float.parseFloat(o.getOrDefault("humaneval_top_p", "0.95")), seed, ks);
+    }
+
+    private static String passAtKText(Map<Integer, Double> passAtK) {
+        StringBuilder s = new StringBuilder();
+        passAtK.forEach((k, v) -> s.append(String.format(", pass@%d %.4f", k, v)));
+        return s.toString();
     }
 
     private static String require(Map<String, String> o, String key, String benchmark) {

@@ -63,6 +63,57 @@ class EvalMainTest {
         assertTrue(cmp.toString().contains("gsm8k"), cmp.toString());
     }
 
+    /**
+     * HumanEval with n samples: two made-up problems whose outcome does not depend on the story model's text (the
+     * completion lands inside a string literal that the test closes), one always passing and one always failing, so
+     * every item's c/n and the benchmark's pass@k are known: pass@1 = pass@2 = 0.5; sampling is seeded.
+     */
+    @Test
+    void humanEvalSamplesGivePassAtK(@TempDir Path dir) throws IOException {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path problems = dir.resolve("problems.jsonl");
+        String test = "\"\"\"\ndef check(candidate):\n    assert candidate() == %d\n";
+        Files.writeString(problems, String.join("\n",
+                problem("t/pass", String.format(test, 1)), problem("t/fail", String.format(test, 2))) + "\n");
+        List<String> args = List.of("--model", model.toString(), "--benchmarks", "humaneval", "--file_humaneval",
+                problems.toString(), "--humaneval_samples", "3", "--humaneval_k", "1,2", "--max_new_tokens", "8",
+                "--batch_size", "4", "--device", "cpu", "--output_dir", dir.resolve("a").toString());
+        StringBuilder log = new StringBuilder();
+        assertEquals(0, run(args, log), log.toString());
+        EvalRun r = EvalRunJson.read(onlyRun(dir.resolve("a")));
+        var he = r.benchmark("humaneval");
+        assertEquals(List.of(1.0, 0.0), he.items().stream().map(i -> i.score()).toList(), log.toString());
+        assertEquals("3/3 passed", he.items().get(0).extracted());
+        assertEquals(0.5, he.summary().metrics().get("pass@1"), 1e-12);
+        assertEquals(0.5, he.summary().passAtK().get(2), 1e-12);
+        assertTrue(he.items().get(0).generatedTokens() > 8, "tokens of all 3 samples counted");
+        List<String> again = new java.util.ArrayList<>(args);
+        again.set(again.size() - 1, dir.resolve("b").toString());
+        assertEquals(0, run(again, log), log.toString());
+        assertEquals(he.items().get(1).prediction(),
+                EvalRunJson.read(onlyRun(dir.resolve("b"))).benchmark("humaneval").items().get(1).prediction(),
+                "seeded sampling repeats");
+        assertEquals(2, run(List.of("--model", model.toString(), "--benchmarks", "humaneval", "--file_humaneval",
+                problems.toString(), "--humaneval_samples", "2", "--humaneval_k", "5"), log));
+        assertTrue(log.toString().contains("pass@5 needs"), log.toString());
+    }
+
+    /** One HumanEval line: f() returns 1, then the prompt opens a triple-quoted string the test's first line closes. */
+    static String problem(String id, String test) {
+        var json = com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
+        var node = json.createObjectNode().put("task_id", id).put("prompt", "def f():\n    return 1\nnote = \"\"\"")
+                .put("entry_point", "f").put("canonical_solution", "").put("test", test);
+        return node.toString();
+    }
+
+    static Path onlyRun(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> runs = files.filter(p -> p.toString().endsWith(".json")).toList();
+            assertEquals(1, runs.size(), runs.toString());
+            return runs.get(0);
+        }
+    }
+
     @Test
     void badArgumentsExitWith2() {
         StringBuilder log = new StringBuilder();
