@@ -85,9 +85,13 @@ public final class SftRun {
             LlamaForwardBackward.Options passOptions = LlamaForwardBackward.Options.of(c.integer("batch_size") * maxLength)
                     .withRecompute(c.bool("recompute"));
             try (LlamaWeights weights = LlamaWeights.upload(ckpt, stream, dtype);
-                 LoraAdapter adapter = c.bool("full_finetune") ? null
-                         : LoraAdapter.create(weights, RunSetup.lora(c), stream);
-                 OptimizerStep step = new OptimizerStep(stream, weights, adapter, passOptions, schedule, hyper)) {
+                 StartingAdapter start = c.bool("full_finetune") ? null : StartingAdapter.open(c, weights, stream);
+                 OptimizerStep step = new OptimizerStep(stream, weights, start == null ? null : start.adapter(),
+                         passOptions, schedule, hyper)) {
+                LoraAdapter adapter = start == null ? null : start.adapter();
+                if (start != null) {
+                    listener.dataLoaded(List.of("adapter: " + start.description()));
+                }
                 CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), c.integer("keep_checkpoints"));
                 DataPosition position = DataPosition.START;
                 LoadResult loaded = store.loadLatest();

@@ -51,6 +51,8 @@ public final class TrainConfig {
         key("lora_targets", "q_proj,k_proj,v_proj,gate_proj,up_proj,down_proj", "adapted projections");
         key("lora_init", "peft", "peft, gaussian, pissa, pissa_niter_N or olora");
         key("lora_sigma", "0.01", "standard deviation of the gaussian init");
+        key("init_adapter", "", "PEFT adapter folder to start from (its values, LoRA settings and masks); empty = fresh");
+        key("masks", "", "folder with lorapar mask files (e.g. a partition's stage mask): only active elements train");
         key("seed", "42", "seed of the init, the data order and the split");
         key("device", "auto", "cpu, cuda:N or auto (the first GPU when there is one)");
         key("recompute", "false", "recompute each layer's activations in the backward (less memory)");
