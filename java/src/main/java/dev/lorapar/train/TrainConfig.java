@@ -1,9 +1,6 @@
 package dev.lorapar.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The settings of a training run: built-in defaults, overridden by a JSON config file, overridden by command-line
+ * The settings of a training run: built-in defaults, overridden by a config file (YAML or JSON), overridden by command-line
  * flags ({@code --key value} or {@code --key=value}; keys in snake_case, as in the file). An unknown key or a value of
  * the wrong type is an error naming it. {@link #describe()} lists every effective value with where it came from
  * (logged at the start of a run and stored in checkpoints).
@@ -123,15 +120,7 @@ public final class TrainConfig {
     }
 
     private static void readFile(Path file, Map<String, String> values, Map<String, String> origin) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("config file " + file + " must hold a JSON object");
-        }
+        JsonNode root = ConfigFiles.readObject(file);
         root.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
             if (v.isContainerNode() && !v.isArray()) {

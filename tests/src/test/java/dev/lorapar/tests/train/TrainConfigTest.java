@@ -34,6 +34,30 @@ class TrainConfigTest {
     }
 
     @Test
+    void yamlFilesReadLikeJson(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("run.yaml");
+        Files.writeString(file, """
+                # the method's stage-1 settings
+                model: m.bin
+                train_data: d.jsonl
+                lr: 2.0e-4
+                lora_targets: [q_proj, k_proj]
+                packing: true
+                """);
+        TrainConfig c = TrainConfig.parse("--config", file.toString());
+        assertEquals(2e-4, c.real("lr"));
+        assertEquals(List.of("q_proj", "k_proj"), c.list("lora_targets"));
+        assertTrue(c.bool("packing"));
+        assertTrue(c.describe().contains("(run.yaml)"), c.describe());
+        Path broken = dir.resolve("broken.yml");
+        Files.writeString(broken, "model: m.bin\n  lr: [1, 2\n");
+        assertMessage("broken.yml:", () -> TrainConfig.parse("--config", broken.toString()));
+        Path list = dir.resolve("list.yaml");
+        Files.writeString(list, "- a\n- b\n");
+        assertMessage("must hold a YAML mapping", () -> TrainConfig.parse("--config", list.toString()));
+    }
+
+    @Test
     void badSettingsAreNamed(@TempDir Path dir) throws IOException {
         assertMessage("missing required setting 'model'", () -> TrainConfig.parse("--train-data", "x"));
         assertMessage("unknown setting 'lerning_rate'", () -> TrainConfig.parse("--model", "m", "--train_data", "d",
