@@ -32,7 +32,7 @@ public final class ClassifyMain {
                 .key("tie_label", "System2", "label of a tie or of an item no voter labelled")
                 .key("retry_errors", "false", "ask again where the journal holds a failed call")
                 .key("limit", "0", "classify only the first N items (0 = all)")
-                .key("journal", "", "the call journal (default output_dir/classify-journal.jsonl)")
+                .key("journal", "", "the call journal (default output_dir/journals/classify.jsonl)")
                 .key("output_dir", "runs", "root folder; the stage writes into output_dir/classify-<key>")
                 .key("progress", "auto", "progress display: auto, terminal, plain, silent")
                 .key("force", "false", "run even when an up-to-date result is there");
@@ -52,7 +52,7 @@ public final class ClassifyMain {
             for (String v : f.list("voters")) teachers.add(LocalVoter.of(LocalVoter.Kind.parse(v)));
             ClassifyRun.Settings s = new ClassifyRun.Settings(f.path("data"), teachers, Label.of(f.text("tie_label")),
                     f.bool("retry_errors"), (int) f.integer("limit"),
-                    f.isSet("journal") ? f.path("journal") : f.path("output_dir").resolve("classify-journal.jsonl"),
+                    f.isSet("journal") ? f.path("journal") : f.path("output_dir").resolve("journals").resolve("classify.jsonl"),
                     f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")));
             ClassifyRun.run(f.path("output_dir"), s, out, err);
             return 0;

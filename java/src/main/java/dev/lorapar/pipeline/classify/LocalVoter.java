@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * <li>{@code steps}: reasoning steps = non-empty lines of the answer, not counting a final-answer line
  *     ({@code #### n}, {@code The answer is …}). Default threshold 3.</li>
  * <li>{@code equations}: equations = places where '=' stands between a number or closing bracket and a number,
- *     sign, '$' or opening bracket ({@code 3 * 4 = 12}, GSM8K's {@code <<3*4=12>>}). Default threshold 2.</li>
+ *     sign, '$' or opening bracket ({@code 3 * 4 = 12}), after GSM8K's calculator annotations {@code <<3*4=12>>}
+ *     are removed (they repeat the equation beside them). Default threshold 2.</li>
  * <li>{@code sentences}: sentences = runs of text ended by '.', '!' or '?' followed by a space or the end, a
- *     decimal point not counting. Default threshold 3.</li>
+ *     decimal point not counting; a last run without an end mark counts too. Default threshold 3.</li>
  * </ul>
  */
 public final class LocalVoter implements Teacher {
@@ -39,6 +40,7 @@ public final class LocalVoter implements Teacher {
 
     private static final Pattern FINAL_LINE = Pattern.compile("(?i)^\\s*(####.*|the (final )?answer is.*)$");
     private static final Pattern EQUATION = Pattern.compile("[0-9)\\]]\\s*=\\s*[-+$0-9(\\[]");
+    private static final Pattern CALCULATOR = Pattern.compile("<<[^<>]*>>");
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?]+(?=\\s|$)");
 
     private final String name;
@@ -79,7 +81,7 @@ public final class LocalVoter implements Teacher {
                 for (String line : answer.split("\\R")) if (!line.isBlank() && !FINAL_LINE.matcher(line).matches()) n++;
                 yield n;
             }
-            case EQUATIONS -> matches(EQUATION, answer);
+            case EQUATIONS -> matches(EQUATION, CALCULATOR.matcher(answer).replaceAll(""));
             case SENTENCES -> {
                 String[] parts = SENTENCE_END.split(answer.strip());
                 int n = 0;
