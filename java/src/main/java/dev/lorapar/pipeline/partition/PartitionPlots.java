@@ -43,12 +43,12 @@ public final class PartitionPlots {
                 for (int c = 0; c < modules.size(); c++) flat[l * modules.size() + c] = (float) frac[l][c];
             }
             String name = "heatmap-" + systems.get(k) + ".png";
-            HeatmapPlot.builder().title("stage mask of " + systems.get(k) + ": active fraction (θ = " + theta + ")")
+            HeatmapPlot.builder().title("stage mask of " + systems.get(k) + ": active fraction (theta = " + theta + ")")
                     .xLabel("module: " + moduleNames).yLabel("layer").colorLabel("active fraction").range(0, 1)
                     .build().write(dir.resolve(name), flat, frac.length, modules.size());
             files.add(name);
         }
-        cumulative(dir.resolve(CUMULATIVE), importance, systems, theta);
+        cumulative(dir.resolve(CUMULATIVE), p, importance, systems, theta);
         files.add(CUMULATIVE);
         return files;
     }
@@ -66,7 +66,7 @@ public final class PartitionPlots {
             int region = (p.sets()[0][i] != 0 ? 1 : 0) | (p.sets()[1][i] != 0 ? 2 : 0);
             points.get(region).add(new double[] {Math.log10(a), Math.log10(b)});
         }
-        LinePlot.Builder plot = LinePlot.builder().title("importance per element (every " + stride + "th, log10)")
+        LinePlot.Builder plot = LinePlot.builder().title("importance per element (log10; 1 in " + stride + " elements)")
                 .xLabel("log10 importance " + systems.get(0)).yLabel("log10 importance " + systems.get(1));
         for (int r = 0; r < 4; r++) {
             List<double[]> pts = points.get(r);
@@ -80,14 +80,18 @@ public final class PartitionPlots {
         plot.build().write(png);
     }
 
-    private static void cumulative(Path png, float[][] importance, List<String> systems, double theta) throws IOException {
+    private static void cumulative(Path png, Partition p, float[][] importance, List<String> systems, double theta)
+            throws IOException {
         LinePlot.Builder plot = LinePlot.builder().title("cumulative importance, elements in descending order")
                 .xLabel("share of LoRA elements").yLabel("share of total importance");
         for (int k = 0; k < importance.length; k++) {
             double[][] curve = curve(importance[k]);
             plot.add(LinePlot.Series.line(systems.get(k), curve[0], curve[1], COLORS[k % COLORS.length], 2));
+            double share = p.setSizes()[k] / (double) p.elements();
+            plot.add(LinePlot.Series.markers(String.format(java.util.Locale.ROOT, "Set %s: %.1f%% of elements",
+                    systems.get(k), 100 * share), new double[] {share}, new double[] {theta}, COLORS[k % COLORS.length], 5));
         }
-        plot.add(LinePlot.Series.line("θ = " + theta, new double[] {0, 1}, new double[] {theta, theta}, 0x404040, 1));
+        plot.add(LinePlot.Series.line("theta = " + theta, new double[] {0, 1}, new double[] {theta, theta}, 0x404040, 1));
         plot.build().write(png);
     }
 
