@@ -44,12 +44,17 @@ public final class RunSetup {
     }
 
     static LoraInit init(TrainConfig c) {
-        String s = c.text("lora_init").trim().toLowerCase(Locale.ROOT);
+        return init(c.text("lora_init"), c.real("lora_sigma"));
+    }
+
+    /** peft (default), gaussian (N(0, sigma²) for A and B), pissa, pissa_niter_N or olora. */
+    public static LoraInit init(String text, double sigma) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.equals("peft") || s.equals("default")) {
             return new LoraInit.PeftDefault();
         }
         if (s.equals("gaussian")) {
-            return new LoraInit.Gaussian(c.real("lora_sigma"));
+            return new LoraInit.Gaussian(sigma);
         }
         if (s.equals("pissa")) {
             return new LoraInit.Pissa(0);
@@ -69,11 +74,16 @@ public final class RunSetup {
 
     /** template: plain, reference or llama2-chat. */
     public static PromptFormat template(TrainConfig c) {
-        return switch (c.text("template").trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
+        return template(c.text("template"));
+    }
+
+    /** plain, reference or llama2-chat. */
+    public static PromptFormat template(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
             case "plain" -> PromptFormat.PLAIN;
             case "reference", "reference-script" -> PromptFormat.REFERENCE_SCRIPT;
             case "llama2-chat", "chat" -> PromptFormat.LLAMA2_CHAT;
-            default -> throw new IllegalArgumentException("unknown template '" + c.text("template")
+            default -> throw new IllegalArgumentException("unknown template '" + text
                     + "' (plain, reference, llama2-chat)");
         };
     }

@@ -10,17 +10,17 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Files written whole or not at all: a synced temporary file renamed over the target. */
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
     /** Writes {@code text} (UTF-8) to {@code file} atomically. */
-    static void writeString(Path file, String text) throws IOException {
+    public static void writeString(Path file, String text) throws IOException {
         writeBytes(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes {@code bytes} to {@code file} atomically. */
-    static void writeBytes(Path file, byte[] bytes) throws IOException {
+    public static void writeBytes(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -52,7 +52,7 @@ final class AtomicFiles {
     }
 
     /** Renames {@code tmp} over {@code target} (atomically where the file system can). */
-    static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -46,9 +46,7 @@ public final class MaskFiles {
      */
     static boolean write(LoraAdapter adapter, Stream stream, Path dir, boolean maskedValues) throws IOException {
         LlamaConfig c = adapter.weights().config();
-        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
-        ObjectNode matrices = JsonText.MAPPER.createObjectNode();
-        long active = 0, elements = 0;
+        List<MatrixMask> masks = new ArrayList<>();
         for (LoraPair p : adapter.pairs()) {
             for (boolean isA : new boolean[] {true, false}) {
                 Tensor mask = isA ? p.maskA() : p.maskB();
@@ -57,41 +55,71 @@ public final class MaskFiles {
                 int rows = (int) param.dim(0), cols = (int) param.dim(1);
                 byte[] values = mask.toByteArray(stream); // [rows×cols]
                 if (!isA && RopeRows.moves(c, p.target())) values = RopeRows.toHf(values, cols, c.headDim());
-                byte[] packed = MaskPacking.pack(values, rows, cols);
                 String name = isA ? PeftNames.maskA(p.layer(), p.target()) : PeftNames.maskB(p.layer(), p.target());
-                entries.add(new SafetensorsWriter.Entry(name, "U8", new long[] {rows, MaskPacking.packedCols(cols)},
-                        sink -> sink.putBytes(packed, 0, packed.length)));
-                long n = MaskPacking.active(values);
-                ObjectNode m = matrices.putObject(name);
-                m.putArray("shape").add(rows).add(cols);
-                m.put("active", n);
-                active += n;
-                elements += (long) rows * cols;
+                masks.add(new MatrixMask(name, rows, cols, values));
             }
         }
         Path file = dir.resolve(PeftNames.MASKS), description = dir.resolve(PeftNames.MASKS_DESCRIPTION);
-        if (entries.isEmpty()) {
+        if (masks.isEmpty()) {
             Files.deleteIfExists(file);
             Files.deleteIfExists(description);
             return false;
         }
+        write(dir, masks, adapter.maskMode(), maskedValues ? "masked: inactive elements of lora_A / lora_B are written as 0"
+                : "raw: lora_A / lora_B hold every element as trained");
+        return true;
+    }
+
+    /**
+     * One matrix's mask as stored: its name in {@link PeftNames#MASKS} ({@link PeftNames#maskA} / {@link PeftNames#maskB})
+     * and its 0/1 values [rows×cols], rows already in the file's (Hugging Face) layout.
+     */
+    public record MatrixMask(String name, int rows, int cols, byte[] values) {
+        public MatrixMask {
+            if (rows < 0 || cols < 0 || values.length != (long) rows * cols) {
+                throw new IllegalArgumentException("mask " + name + ": " + values.length + " values for [" + rows + ", "
+                        + cols + "]");
+            }
+        }
+    }
+
+    /**
+     * Writes {@code masks} into {@code dir} as {@link PeftNames#MASKS} + {@link PeftNames#MASKS_DESCRIPTION} (the
+     * format {@link PeftImport} reads), {@code mode} stating how they are to be applied; {@code adapterValues} says
+     * what the adapter beside them holds (free text).
+     */
+    public static void write(Path dir, List<MatrixMask> masks, MaskMode mode, String adapterValues) throws IOException {
+        Files.createDirectories(dir);
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        ObjectNode matrices = JsonText.MAPPER.createObjectNode();
+        long active = 0, elements = 0;
+        for (MatrixMask mm : masks) {
+            byte[] packed = MaskPacking.pack(mm.values(), mm.rows(), mm.cols());
+            entries.add(new SafetensorsWriter.Entry(mm.name(), "U8",
+                    new long[] {mm.rows(), MaskPacking.packedCols(mm.cols())},
+                    sink -> sink.putBytes(packed, 0, packed.length)));
+            long n = MaskPacking.active(mm.values());
+            ObjectNode m = matrices.putObject(mm.name());
+            m.putArray("shape").add(mm.rows()).add(mm.cols());
+            m.put("active", n);
+            active += n;
+            elements += (long) mm.rows() * mm.cols();
+        }
         ObjectNode json = JsonText.MAPPER.createObjectNode();
         json.put("format", FORMAT);
         json.put("masks_file", PeftNames.MASKS);
-        json.put("mask_mode", adapter.maskMode().name());
-        json.put("mask_mode_meaning", adapter.maskMode() == MaskMode.GRADIENT
+        json.put("mask_mode", mode.name());
+        json.put("mask_mode_meaning", mode == MaskMode.GRADIENT
                 ? "masks gate only the gradients of A and B (LoRA-PAR): the forward uses every element"
                 : "inactive elements are absent everywhere: the forward uses A⊙maskA and B⊙maskB");
-        json.put("adapter_values", maskedValues ? "masked: inactive elements of lora_A / lora_B are written as 0"
-                : "raw: lora_A / lora_B hold every element as trained");
+        json.put("adapter_values", adapterValues);
         json.put("packing", PACKING);
         json.put("rows", "as in " + PeftNames.WEIGHTS + " (q_proj / k_proj lora_B rows in Hugging Face's rotate-half layout)");
         json.put("active", active);
         json.put("elements", elements);
         json.set("matrices", matrices);
-        SafetensorsWriter.write(file, Map.of("format", FORMAT), entries);
-        AtomicFiles.writeString(description, JsonText.pretty(json));
-        return true;
+        SafetensorsWriter.write(dir.resolve(PeftNames.MASKS), Map.of("format", FORMAT), entries);
+        AtomicFiles.writeString(dir.resolve(PeftNames.MASKS_DESCRIPTION), JsonText.pretty(json));
     }
 
     /**
@@ -154,6 +182,46 @@ public final class MaskFiles {
         }
     }
 
+    /**
+     * Every mask in {@code dir} as stored (rows in the file's layout), by name, without an adapter: unpacked and
+     * checked against the description's shapes and active counts.
+     *
+     * @throws CheckpointException naming the file and tensor when the masks are malformed
+     */
+    public static Map<String, MatrixMask> readAll(Path dir) {
+        Path description = dir.resolve(PeftNames.MASKS_DESCRIPTION), file = dir.resolve(PeftNames.MASKS);
+        JsonNode json = JsonText.readObject(description, PeftNames.MASKS_DESCRIPTION);
+        if (!FORMAT.equals(json.path("format").asText(null))) {
+            throw new CheckpointException(description, "format " + json.get("format") + " is not \"" + FORMAT + "\"");
+        }
+        JsonNode matrices = json.get("matrices");
+        if (matrices == null || !matrices.isObject()) throw new CheckpointException(description, "has no matrices object");
+        Map<String, byte[]> packed = readU8(file);
+        Map<String, MatrixMask> out = new LinkedHashMap<>();
+        for (var e : matrices.properties()) {
+            String name = e.getKey();
+            JsonNode shape = e.getValue().get("shape");
+            byte[] bits = packed.get(name);
+            if (bits == null) throw new CheckpointException(description, name, "is listed but not in " + PeftNames.MASKS);
+            if (shape == null || !shape.isArray() || shape.size() != 2) {
+                throw new CheckpointException(description, name, "shape " + shape + " is not [rows, cols]");
+            }
+            int rows = shape.get(0).asInt(-1), cols = shape.get(1).asInt(-1);
+            byte[] values;
+            try {
+                values = MaskPacking.unpack(bits, rows, cols);
+            } catch (IllegalArgumentException | NegativeArraySizeException ex) {
+                throw new CheckpointException(file, name, String.valueOf(ex.getMessage()));
+            }
+            if (e.getValue().path("active").asLong(-1) != MaskPacking.active(values)) {
+                throw new CheckpointException(file, name, "has " + MaskPacking.active(values) + " active elements, "
+                        + PeftNames.MASKS_DESCRIPTION + " says " + e.getValue().get("active") + " (corrupted?)");
+            }
+            out.put(name, new MatrixMask(name, rows, cols, values));
+        }
+        return out;
+    }
+
     private static boolean consumed(LoraAdapter adapter, String name) {
         for (LoraPair p : adapter.pairs()) {
             if (name.equals(PeftNames.maskA(p.layer(), p.target())) || name.equals(PeftNames.maskB(p.layer(), p.target()))) {
@@ -199,7 +267,7 @@ public final class MaskFiles {
     }
 
     /** Every tensor of a safetensors file of U8 tensors [rows × cols], by name. */
-    static Map<String, byte[]> readU8(Path file) {
+    public static Map<String, byte[]> readU8(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new CheckpointException(file, "is " + size + " bytes: too short for a safetensors header");

@@ -10,17 +10,17 @@ import dev.lorapar.model.RopeStyle;
  * GGUF), row {@code h·d + 2i + j} goes to {@code h·d + j·d/2 + i} ({@link RopeStyle#rotateHalfRow}) on export and
  * back on import; for a rotate-half model nothing moves. A, v, o, the MLP and the norms never move.
  */
-final class RopeRows {
+public final class RopeRows {
     private RopeRows() {
     }
 
     /** True when the rows of {@code target}'s output must move for this model. */
-    static boolean moves(LlamaConfig config, LoraTarget target) {
+    public static boolean moves(LlamaConfig config, LoraTarget target) {
         return config.ropeStyle() == RopeStyle.ADJACENT_PAIRS && (target == LoraTarget.Q || target == LoraTarget.K);
     }
 
     /** The matrix [rows×cols] in HF layout: row r of {@code m} (adjacent pairs) lands at rotateHalfRow(r). */
-    static float[] toHf(float[] m, int cols, int headDim) {
+    public static float[] toHf(float[] m, int cols, int headDim) {
         float[] out = new float[m.length];
         for (int r = 0; r < m.length / cols; r++) {
             System.arraycopy(m, r * cols, out, RopeStyle.rotateHalfRow(r, headDim) * cols, cols);
@@ -29,7 +29,7 @@ final class RopeRows {
     }
 
     /** The inverse of {@link #toHf}: row rotateHalfRow(r) of {@code m} (HF layout) lands at r. */
-    static float[] fromHf(float[] m, int cols, int headDim) {
+    public static float[] fromHf(float[] m, int cols, int headDim) {
         float[] out = new float[m.length];
         for (int r = 0; r < m.length / cols; r++) {
             System.arraycopy(m, RopeStyle.rotateHalfRow(r, headDim) * cols, out, r * cols, cols);
