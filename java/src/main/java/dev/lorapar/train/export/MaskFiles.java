@@ -101,7 +101,7 @@ public final class MaskFiles {
      *
      * @throws CheckpointException naming the file and tensor when the masks are malformed or do not fit the adapter
      */
-    static List<Tensor> read(Path dir, LoraAdapter adapter, Stream stream) {
+    public static List<Tensor> read(Path dir, LoraAdapter adapter, Stream stream) {
         Path description = dir.resolve(PeftNames.MASKS_DESCRIPTION), file = dir.resolve(PeftNames.MASKS);
         if (!Files.exists(description)) {
             if (Files.exists(file)) {
