@@ -147,17 +147,15 @@ public final class GrpoTrainer implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
-        double[][] reference = new double[sequences.size()][];
-        for (int c0 = 0; c0 < sequences.size(); c0 += options.trainRows()) {
-            List<Sequence> chunk = sequences.subList(c0, Math.min(sequences.size(), c0 + options.trainRows()));
-            double[][] r = logProbs(chunk, null);
-            System.arraycopy(r, 0, reference, c0, r.length);
-        }
+        double[][] reference = logProbs(sequences, null);
         return new Batch(List.copyOf(sequences), reference, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** One optimizer step on {@code batch} (call μ times per batch). */
-    public Update update(Batch batch) {
+    /**
+     * The loss of {@code batch} and its LoRA gradients (left in {@link #gradients()}, no optimizer step): what
+     * {@link #update} does before stepping. With μ &gt; 1 the first call on a batch stores the old log-probs.
+     */
+    public Backward backward(Batch batch) {
         long next = optimizer.steps() + 1;
         boolean takeOld = options.innerUpdates() > 1 && batch.old == null;
         if (takeOld) {
@@ -170,7 +168,7 @@ public final class GrpoTrainer implements AutoCloseable {
         for (int c0 = 0, chunkIndex = 0; c0 < n; c0 += options.trainRows(), chunkIndex++) {
             int c1 = Math.min(n, c0 + options.trainRows());
             List<Sequence> chunk = batch.sequences.subList(c0, c1);
-            double[][] policy = logProbs(chunk, adapter);
+            double[][] policy = chunkLogProbs(chunk, adapter);
             double[][] old = null;
             if (options.innerUpdates() > 1) {
                 if (takeOld) {
@@ -192,19 +190,48 @@ public final class GrpoTrainer implements AutoCloseable {
             tokens += part.tokens();
             positions += 2L * tb.rows();
         }
-        double policySeconds = (System.nanoTime() - t0) / 1e9;
+        return new Backward(loss, kl / tokens, (double) clipped / tokens, tokens, positions,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * What {@link #backward} computed: the loss L, the mean k3 per completion token, the share of completion tokens in
+     * the clipped region, completion tokens, positions run through the model (policy forward + forward/backward) and
+     * wall seconds.
+     */
+    public record Backward(double loss, double kl, double clipFraction, long completionTokens, long trainPositions,
+                           double seconds) {
+    }
+
+    /** One optimizer step on {@code batch}: {@link #backward}, then masked AdamW (call μ times per batch). */
+    public Update update(Batch batch) {
+        long next = optimizer.steps() + 1;
+        Backward b = backward(batch);
         long t1 = System.nanoTime();
         double lr = schedule.lr(next);
         double norm = optimizer.step((float) lr);
         if (!Double.isFinite(norm)) {
             throw new NonFiniteLossException(next, -1, norm);
         }
-        return new Update(next, loss, kl / tokens, (double) clipped / tokens, norm, lr, positions, policySeconds,
+        return new Update(next, b.loss(), b.kl(), b.clipFraction(), norm, lr, b.trainPositions(), b.seconds(),
                 (System.nanoTime() - t1) / 1e9);
     }
 
-    /** Log-probs [sequence][completion token] of the completions with {@code lora} (null = adapter disabled). */
-    public double[][] logProbs(List<Sequence> chunk, LoraAdapter lora) {
+    /**
+     * Log-probs [sequence][completion token] of the completions with {@code lora} (null = adapter disabled), in
+     * chunks of trainRows sequences.
+     */
+    public double[][] logProbs(List<Sequence> sequences, LoraAdapter lora) {
+        double[][] out = new double[sequences.size()][];
+        for (int c0 = 0; c0 < sequences.size(); c0 += options.trainRows()) {
+            List<Sequence> chunk = sequences.subList(c0, Math.min(sequences.size(), c0 + options.trainRows()));
+            double[][] r = chunkLogProbs(chunk, lora);
+            System.arraycopy(r, 0, out, c0, r.length);
+        }
+        return out;
+    }
+
+    private double[][] chunkLogProbs(List<Sequence> chunk, LoraAdapter lora) {
         TokenBatch tb = rows(chunk, null);
         float[] ce = pass.loss(tb, lora).tokenLosses(); // [rows·seq] −log p at counted positions
         double[][] out = new double[chunk.size()][];
