@@ -56,8 +56,8 @@ class RewardsTest {
         assertEquals(0.0, strict.score(PERFECT.substring(0, PERFECT.length() - 1), SEVEN), "needs the final newline");
         assertEquals(0.0, strict.score("<reasoning>\nline one\nline two\n</reasoning>\n<answer>\n7\n</answer>\n", SEVEN),
                 "two reasoning lines: . does not match a newline");
-        assertEquals(0.0, strict.score(PERFECT.replace("seven.", "seven.\r"), SEVEN) - 0.5 + 0.5 - 0.5,
-                "\\r is an ordinary character for Python's . (UNIX_LINES), so this still matches");
+        assertEquals(0.5, strict.score(PERFECT.replace("seven.", "seven.\r\u2028"), SEVEN),
+                "\\r and U+2028 are ordinary characters for Python's . (UNIX_LINES), so this still matches");
     }
 
     @Test
@@ -130,7 +130,7 @@ class RewardsTest {
     @Test
     void codeExecutionInTheSandbox() {
         Sandbox sandbox = Sandbox.shared();
-        Limits limits = Limits.defaults().withWallTime(Duration.ofSeconds(10));
+        Limits limits = Limits.defaults().withWallTime(Duration.ofSeconds(3)).withCpuTime(Duration.ofSeconds(2));
         Assumptions.assumeTrue(sandbox.run("pass", limits).passed(), "no working sandbox: " + sandbox.isolation().describe());
         Reward code = AnswerRewards.codeExecution(sandbox, limits, false, 2.0);
         RlItem item = RlItem.of("Write add(a, b).", "assert add(2, 3) == 5\nassert add(-1, 1) == 0");
