@@ -32,14 +32,21 @@ public final class GrpoTrainer implements AutoCloseable {
      * @param innerUpdates μ: optimizer steps per batch of completions
      * @param trainRows    sequences per forward / backward pass
      * @param maxSequence  the longest prompt + completion
+     * @param recompute    recompute each layer's activations in the backward (less memory)
      */
-    public record Options(GrpoLoss.Coefficients coefficients, int innerUpdates, int trainRows, int maxSequence) {
+    public record Options(GrpoLoss.Coefficients coefficients, int innerUpdates, int trainRows, int maxSequence,
+                          boolean recompute) {
         public Options {
             Objects.requireNonNull(coefficients, "coefficients");
             if (innerUpdates < 1 || trainRows < 1 || maxSequence < 2) {
                 throw new IllegalArgumentException("need inner updates ≥ 1, train rows ≥ 1, max sequence ≥ 2; got "
                         + innerUpdates + ", " + trainRows + ", " + maxSequence);
             }
+        }
+
+        /** Without recomputation. */
+        public Options(GrpoLoss.Coefficients coefficients, int innerUpdates, int trainRows, int maxSequence) {
+            this(coefficients, innerUpdates, trainRows, maxSequence, false);
         }
     }
 
@@ -110,7 +117,8 @@ public final class GrpoTrainer implements AutoCloseable {
         MaskedAdamW opt = null;
         try {
             made = LlamaForwardBackward.create(weights, stream,
-                    LlamaForwardBackward.Options.of(options.trainRows() * (options.maxSequence() - 1)));
+                    LlamaForwardBackward.Options.of(options.trainRows() * (options.maxSequence() - 1))
+                            .withRecompute(options.recompute()));
             lg = new LoraGradients(adapter, stream);
             List<MaskedAdamW.Param> params = new ArrayList<>();
             for (LoraPair p : adapter.pairs()) {
