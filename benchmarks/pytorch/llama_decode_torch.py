@@ -15,7 +15,7 @@ What is measured:
             bytes / bandwidth, so tokens/s ≤ batch / that. The KV-cache bytes a step also reads are reported apart.
 Prints one "model-bench torch-decode" line per batch size and writes everything to --json.
 
-Usage: python3 llama_decode_torch.py [--batches 1,64] [--prompt 128] [--new 128] [--reps 3] [--layers 32]
+Usage: python3 llama_decode_torch.py [--batches 1,64] [--prompt 128] [--new 128] [--reps 3] [--layers 32] [--temperature 0]
                                      [--adapter-dtype peft|bf16] [--json PATH]
 """
 import argparse
@@ -73,14 +73,17 @@ def timed(torch, fn):
     return (time.perf_counter() - t0) * 1000.0, result
 
 
-def measure(torch, model, layers, batch, prompt_len, new, reps, bandwidth, step_bytes, seed):
+def measure(torch, model, layers, batch, prompt_len, new, reps, bandwidth, step_bytes, seed, temperature=0.0):
     gen = torch.Generator(device="cuda").manual_seed(seed)
     prompt = torch.randint(0, common.VOCAB, (batch, prompt_len), device="cuda", generator=gen)  # [b×prompt]
     mask = torch.ones_like(prompt)
 
+    sampling = dict(do_sample=False) if temperature <= 0 else dict(do_sample=True, temperature=temperature, top_k=0,
+                                                                     top_p=1.0)
+
     def generate(max_new):
-        return model.generate(input_ids=prompt, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
-                              num_beams=1, use_cache=True, eos_token_id=None)
+        return model.generate(input_ids=prompt, attention_mask=mask, max_new_tokens=max_new, num_beams=1,
+                              use_cache=True, eos_token_id=None, **sampling)
 
     with torch.no_grad():
         timed(torch, lambda: generate(8))  # warmup: kernels, allocator, cache classes
@@ -128,6 +131,8 @@ def main():
     ap.add_argument("--layers", type=int, default=32)
     ap.add_argument("--copy-gib", type=float, default=4.0, help="size of the bandwidth-measuring copy (default 4 GiB)")
     ap.add_argument("--adapter-dtype", choices=["peft", "bf16"], default="peft")
+    ap.add_argument("--temperature", type=float, default=0.0,
+                    help="0 = greedy (default); > 0 samples at this temperature, top-k and top-p off (GRPO rollouts)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if min(args.prompt, args.new, args.reps, args.layers) <= 0 or args.copy_gib <= 0:
@@ -168,7 +173,7 @@ def main():
                   lora=lora,
                   copy=dict(bytes=copy_bytes, median_ms=round(copy_ms, 4), bandwidth_gbs=round(bandwidth / 1e9, 1),
                             definition="(read + write bytes) / median time of dst.copy_(src), CUDA events"),
-                  generate=dict(prompt=args.prompt, new=args.new, greedy=True, use_cache=True, eos=None,
+                  generate=dict(prompt=args.prompt, new=args.new, greedy=args.temperature <= 0, temperature=args.temperature, use_cache=True, eos=None,
                                 timing="wall time between torch.cuda.synchronize() calls, median of reps"),
                   results=[])
     for batch in args.batches:
@@ -176,7 +181,7 @@ def main():
         error = None
         try:
             row = dict(label, **measure(torch, model, args.layers, batch, args.prompt, args.new, args.reps, bandwidth,
-                                        step_bytes, seed=batch))
+                                        step_bytes, seed=batch, temperature=args.temperature))
         except RuntimeError as e:
             if not common.is_oom(torch, e):
                 raise

@@ -11,11 +11,11 @@ import java.util.Map;
  * moments, step count), the data position of the next batch, the data plan's fingerprint (a resume on other data or
  * options is refused) and the effective configuration.
  */
-final class RunState {
+public final class RunState {
     private RunState() {
     }
 
-    static TrainingState capture(MaskedAdamW optimizer, DataPosition next, long fingerprint, Map<String, String> config) {
+    public static TrainingState capture(MaskedAdamW optimizer, DataPosition next, long fingerprint, Map<String, String> config) {
         MaskedAdamW.State s = optimizer.state();
         TrainingState.Builder b = TrainingState.builder(s.step())
                 .config(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(config))
@@ -33,7 +33,7 @@ final class RunState {
     }
 
     /** Restores the optimizer (and through it the model's trained tensors); returns the next data position. */
-    static DataPosition restore(TrainingState state, MaskedAdamW optimizer, long fingerprint) {
+    public static DataPosition restore(TrainingState state, MaskedAdamW optimizer, long fingerprint) {
         if (state.scalar("data_fingerprint") != fingerprint) {
             throw new IllegalStateException("the checkpoint was made with other data, data options or seed (data "
                     + "fingerprint " + Long.toHexString(state.scalar("data_fingerprint")) + ", this run "

@@ -90,7 +90,7 @@ public final class SftRun {
                          passOptions, schedule, hyper)) {
                 LoraAdapter adapter = start == null ? null : start.adapter();
                 if (start != null) {
-                    listener.dataLoaded(List.of("adapter: " + start.description()));
+                    listener.dataLoaded(List.of("adapter: " + start.describe(stream)));
                 }
                 CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), c.integer("keep_checkpoints"));
                 DataPosition position = DataPosition.START;

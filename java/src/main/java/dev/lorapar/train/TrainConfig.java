@@ -16,7 +16,7 @@ import java.util.Map;
  * (logged at the start of a run and stored in checkpoints).
  */
 public final class TrainConfig {
-    /** Every key, its default (null = required) and what it means. */
+    /** Every key of SFT, its default (null = required) and what it means. */
     private static final Map<String, String[]> KEYS = new LinkedHashMap<>();
 
     static {
@@ -63,18 +63,80 @@ public final class TrainConfig {
         KEYS.put(name, new String[] {defaultValue, help});
     }
 
+    /**
+     * A table of settings for another command built on this machinery (e.g. GRPO): name → default (null = required)
+     * and help, in the order {@link #help} lists them. Starts from a copy of the SFT table or empty.
+     */
+    public static final class Keys {
+        private final Map<String, String[]> table = new LinkedHashMap<>();
+
+        private Keys() {
+        }
+
+        /** A copy of the SFT settings, to change. */
+        public static Keys sft() {
+            Keys k = new Keys();
+            KEYS.forEach((name, v) -> k.table.put(name, v.clone()));
+            return k;
+        }
+
+        /** No settings yet. */
+        public static Keys empty() {
+            return new Keys();
+        }
+
+        /** Adds (or replaces) a setting, appended in the listing when new. */
+        public Keys add(String name, String defaultValue, String help) {
+            table.put(name, new String[] {defaultValue, help});
+            return this;
+        }
+
+        /** Copies settings of the SFT table (with their defaults and help), in the given order. */
+        public Keys addFromSft(String... names) {
+            for (String n : names) {
+                String[] v = KEYS.get(n);
+                if (v == null) {
+                    throw new IllegalArgumentException("no SFT setting '" + n + "'");
+                }
+                table.put(n, v.clone());
+            }
+            return this;
+        }
+
+        /** Changes the default of an existing setting. */
+        public Keys withDefault(String name, String defaultValue) {
+            String[] v = table.get(name);
+            if (v == null) {
+                throw new IllegalArgumentException("no setting '" + name + "' to change");
+            }
+            v[0] = defaultValue;
+            return this;
+        }
+    }
+
+    private final Map<String, String[]> keys;   // the table these values were parsed against
     private final Map<String, String> values;   // key → value as text
     private final Map<String, String> origin;   // key → default / file / flag
 
-    private TrainConfig(Map<String, String> values, Map<String, String> origin) {
+    private TrainConfig(Map<String, String[]> keys, Map<String, String> values, Map<String, String> origin) {
+        this.keys = keys;
         this.values = values;
         this.origin = origin;
     }
 
     /** Defaults, then the file named by {@code --config FILE} (if any), then the other flags. */
     public static TrainConfig parse(String... args) {
+        return parse(KEYS, args);
+    }
+
+    /** {@link #parse(String...)} against another table of settings ({@link Keys}). */
+    public static TrainConfig parse(Keys keys, String... args) {
+        return parse(new LinkedHashMap<>(keys.table), args);
+    }
+
+    private static TrainConfig parse(Map<String, String[]> keys, String... args) {
         Map<String, String> values = new LinkedHashMap<>(), origin = new LinkedHashMap<>();
-        KEYS.forEach((k, v) -> {
+        keys.forEach((k, v) -> {
             if (v[0] != null) {
                 values.put(k, v[0]);
                 origin.put(k, "default");
@@ -101,25 +163,26 @@ public final class TrainConfig {
         }
         for (String[] f : flags) {
             if (f[0].equals("config")) {
-                readFile(Path.of(f[1]), values, origin);
+                readFile(keys, Path.of(f[1]), values, origin);
             }
         }
         for (String[] f : flags) {
             if (!f[0].equals("config")) {
-                put(values, origin, f[0], f[1], "flag");
+                put(keys, values, origin, f[0], f[1], "flag");
             }
         }
-        for (var e : KEYS.entrySet()) {
+        for (var e : keys.entrySet()) {
             if (!values.containsKey(e.getKey())) {
                 throw new IllegalArgumentException("missing required setting '" + e.getKey() + "' (" + e.getValue()[1] + ")");
             }
         }
-        TrainConfig c = new TrainConfig(values, origin);
+        TrainConfig c = new TrainConfig(keys, values, origin);
         c.validate();
         return c;
     }
 
-    private static void readFile(Path file, Map<String, String> values, Map<String, String> origin) {
+    private static void readFile(Map<String, String[]> keys, Path file, Map<String, String> values,
+                                 Map<String, String> origin) {
         JsonNode root = ConfigFiles.readObject(file);
         root.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
@@ -127,7 +190,7 @@ public final class TrainConfig {
                 throw new IllegalArgumentException(file + ": '" + e.getKey() + "' must be a value, not an object");
             }
             String text = v.isArray() ? joinArray(v) : v.asText();
-            put(values, origin, e.getKey(), text, file.getFileName().toString());
+            put(keys, values, origin, e.getKey(), text, file.getFileName().toString());
         });
     }
 
@@ -137,42 +200,56 @@ public final class TrainConfig {
         return String.join(",", parts);
     }
 
-    private static void put(Map<String, String> values, Map<String, String> origin, String key, String value,
-                            String from) {
-        if (!KEYS.containsKey(key)) {
+    private static void put(Map<String, String[]> keys, Map<String, String> values, Map<String, String> origin,
+                            String key, String value, String from) {
+        if (!keys.containsKey(key)) {
             throw new IllegalArgumentException("unknown setting '" + key + "' (from " + from + "); known: "
-                    + String.join(", ", KEYS.keySet()));
+                    + String.join(", ", keys.keySet()));
         }
         values.put(key, value);
         origin.put(key, from);
     }
 
+    /** Checks the SFT settings this table has (another table checks its own further settings). */
     private void validate() {
         for (String k : List.of("max_length", "batch_size", "grad_accumulation", "epochs", "lora_r")) {
-            if (integer(k) < 1) {
+            if (has(k) && integer(k) < 1) {
                 throw new IllegalArgumentException(k + " must be ≥ 1, got " + text(k));
             }
         }
         for (String k : List.of("max_steps", "eval_every", "checkpoint_every", "log_every")) {
-            if (integer(k) < 0) {
+            if (has(k) && integer(k) < 0) {
                 throw new IllegalArgumentException(k + " must be ≥ 0, got " + text(k));
             }
         }
-        if (integer("keep_checkpoints") < 1) {
+        if (has("keep_checkpoints") && integer("keep_checkpoints") < 1) {
             throw new IllegalArgumentException("keep_checkpoints must be ≥ 1, got " + text("keep_checkpoints"));
         }
-        double f = real("eval_fraction");
-        if (!(f >= 0 && f < 1)) {
-            throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + f);
+        if (has("eval_fraction")) {
+            double f = real("eval_fraction");
+            if (!(f >= 0 && f < 1)) {
+                throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + f);
+            }
         }
-        LrSchedule.Kind.parse(text("schedule"));
-        bool("packing");
-        bool("full_finetune");
-        bool("recompute");
-        String policy = text("malformed").toLowerCase(Locale.ROOT);
-        if (!policy.equals("skip") && !policy.equals("fail")) {
-            throw new IllegalArgumentException("malformed must be skip or fail, got " + text("malformed"));
+        if (has("schedule")) {
+            LrSchedule.Kind.parse(text("schedule"));
         }
+        for (String k : List.of("packing", "full_finetune", "recompute")) {
+            if (has(k)) {
+                bool(k);
+            }
+        }
+        if (has("malformed")) {
+            String policy = text("malformed").toLowerCase(Locale.ROOT);
+            if (!policy.equals("skip") && !policy.equals("fail")) {
+                throw new IllegalArgumentException("malformed must be skip or fail, got " + text("malformed"));
+            }
+        }
+    }
+
+    /** Whether this configuration's table has the setting {@code key}. */
+    public boolean has(String key) {
+        return keys.containsKey(key);
     }
 
     public String text(String key) {
@@ -238,8 +315,17 @@ public final class TrainConfig {
 
     /** Every key with its default and meaning, for --help. */
     public static String help() {
+        return help(KEYS);
+    }
+
+    /** {@link #help()} of another table of settings. */
+    public static String help(Keys keys) {
+        return help(keys.table);
+    }
+
+    private static String help(Map<String, String[]> keys) {
         StringBuilder sb = new StringBuilder();
-        KEYS.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  --%-18s %s%s%n", k, v[1],
+        keys.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  --%-18s %s%s%n", k, v[1],
                 v[0] == null ? " (required)" : " [" + v[0] + "]")));
         return sb.toString();
     }
