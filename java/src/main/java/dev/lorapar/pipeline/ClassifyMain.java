@@ -38,6 +38,18 @@ public final class ClassifyMain {
                 .key("force", "false", "run even when an up-to-date result is there");
     }
 
+    static ClassifyRun.Settings settings(CommandFlags f) {
+        List<Teacher> teachers = new ArrayList<>();
+        if (f.isSet("teachers")) {
+            teachers.addAll(TeacherConfigs.read(f.path("teachers"), f.bool("role_play"), f.text("target_model")));
+        }
+        for (String v : f.list("voters")) teachers.add(LocalVoter.of(LocalVoter.Kind.parse(v)));
+        return new ClassifyRun.Settings(f.path("data"), teachers, Label.of(f.text("tie_label")),
+                f.bool("retry_errors"), (int) f.integer("limit"),
+                f.isSet("journal") ? f.path("journal") : f.path("output_dir").resolve("journals").resolve("classify.jsonl"),
+                f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")));
+    }
+
     public static int run(String[] args, PrintStream out, PrintStream err) {
         if (CommandFlags.wantsHelp(args)) {
             out.print(flags().help());
@@ -45,16 +57,7 @@ public final class ClassifyMain {
         }
         try {
             CommandFlags f = flags().parse(args);
-            List<Teacher> teachers = new ArrayList<>();
-            if (f.isSet("teachers")) {
-                teachers.addAll(TeacherConfigs.read(f.path("teachers"), f.bool("role_play"), f.text("target_model")));
-            }
-            for (String v : f.list("voters")) teachers.add(LocalVoter.of(LocalVoter.Kind.parse(v)));
-            ClassifyRun.Settings s = new ClassifyRun.Settings(f.path("data"), teachers, Label.of(f.text("tie_label")),
-                    f.bool("retry_errors"), (int) f.integer("limit"),
-                    f.isSet("journal") ? f.path("journal") : f.path("output_dir").resolve("journals").resolve("classify.jsonl"),
-                    f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")));
-            ClassifyRun.run(f.path("output_dir"), s, out, err);
+            ClassifyRun.run(f.path("output_dir"), settings(f), out, err);
             return 0;
         } catch (IllegalArgumentException e) {
             err.println("lorapar classify: " + e.getMessage());
