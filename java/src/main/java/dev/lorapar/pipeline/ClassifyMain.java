@@ -39,12 +39,7 @@ public final class ClassifyMain {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (CommandFlags.wantsHelp(args)) {
-            out.print(flags().help());
-            return 0;
-        }
-        try {
-            CommandFlags f = flags().parse(args);
+        return flags().execute(args, out, err, f -> {
             List<Teacher> teachers = new ArrayList<>();
             if (f.isSet("teachers")) {
                 teachers.addAll(TeacherConfigs.read(f.path("teachers"), f.bool("role_play"), f.text("target_model")));
@@ -55,17 +50,6 @@ public final class ClassifyMain {
                     f.isSet("journal") ? f.path("journal") : f.path("output_dir").resolve("journals").resolve("classify.jsonl"),
                     f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")));
             ClassifyRun.run(f.path("output_dir"), s, out, err);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("lorapar classify: " + e.getMessage());
-            return 2;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("lorapar classify: interrupted");
-            return 1;
-        } catch (Exception e) {
-            err.println("lorapar classify: failed: " + e);
-            return 1;
-        }
+        });
     }
 }
