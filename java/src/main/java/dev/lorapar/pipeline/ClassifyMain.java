@@ -51,24 +51,6 @@ public final class ClassifyMain {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (CommandFlags.wantsHelp(args)) {
-            out.print(flags().help());
-            return 0;
-        }
-        try {
-            CommandFlags f = flags().parse(args);
-            ClassifyRun.run(f.path("output_dir"), settings(f), out, err);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("lorapar classify: " + e.getMessage());
-            return 2;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("lorapar classify: interrupted");
-            return 1;
-        } catch (Exception e) {
-            err.println("lorapar classify: failed: " + e);
-            return 1;
-        }
+        return flags().execute(args, out, err, f -> ClassifyRun.run(f.path("output_dir"), settings(f), out, err));
     }
 }

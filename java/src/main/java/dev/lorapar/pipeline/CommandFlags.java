@@ -3,6 +3,7 @@ package dev.lorapar.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +32,38 @@ public final class CommandFlags {
     public CommandFlags key(String name, String defaultValue, String help) {
         keys.put(name, new String[] {defaultValue, help});
         return this;
+    }
+
+    /** The work of a command once its flags are parsed. */
+    @FunctionalInterface
+    public interface Body {
+        void run(CommandFlags flags) throws Exception;
+    }
+
+    /**
+     * Runs a command: {@code --help} prints {@link #help()} (status 0); otherwise parses {@code args} and runs
+     * {@code body}. Status 0 done, 2 bad settings or input (IllegalArgumentException, message printed as
+     * "lorapar &lt;command&gt;: …"), 1 anything else.
+     */
+    public int execute(String[] args, PrintStream out, PrintStream err, Body body) {
+        if (wantsHelp(args)) {
+            out.print(help());
+            return 0;
+        }
+        try {
+            body.run(parse(args));
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("lorapar " + command + ": " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("lorapar " + command + ": interrupted");
+            return 1;
+        } catch (Exception e) {
+            err.println("lorapar " + command + ": failed: " + e);
+            return 1;
+        }
     }
 
     /** True when {@code args} asks for help. */

@@ -35,12 +35,7 @@ public final class PartitionMain {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (CommandFlags.wantsHelp(args)) {
-            out.print(flags().help());
-            return 0;
-        }
-        try {
-            CommandFlags f = flags().parse(args);
+        return flags().execute(args, out, err, f -> {
             List<PartitionRun.Input> inputs = inputs(f);
             double[] shares = new double[inputs.size()];
             if (f.isSet("shares")) {
@@ -54,14 +49,7 @@ public final class PartitionMain {
             }
             PartitionRun.run(f.path("output_dir"), inputs, f.real("theta"), shares, RunSetup.device(f.text("device")),
                     f.bool("force"), out);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("lorapar partition: " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            err.println("lorapar partition: failed: " + e);
-            return 1;
-        }
+        });
     }
 
     static List<PartitionRun.Input> inputs(CommandFlags f) throws java.io.IOException {

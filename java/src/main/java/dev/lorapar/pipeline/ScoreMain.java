@@ -49,21 +49,7 @@ public final class ScoreMain {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (CommandFlags.wantsHelp(args)) {
-            out.print(flags().help());
-            return 0;
-        }
-        try {
-            CommandFlags f = flags().parse(args);
-            ScoreRun.run(f.path("output_dir"), settings(f), out, err);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("lorapar score: " + e.getMessage());
-            return 2;
-        } catch (Exception e) {
-            err.println("lorapar score: failed: " + e);
-            return 1;
-        }
+        return flags().execute(args, out, err, f -> ScoreRun.run(f.path("output_dir"), settings(f), out, err));
     }
 
     static ScoreRun.Settings settings(CommandFlags f) {

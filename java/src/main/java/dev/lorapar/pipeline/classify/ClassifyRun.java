@@ -13,12 +13,8 @@ import dev.lorapar.train.export.AtomicFiles;
 import dev.lorapar.train.report.ProgressReporter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -257,11 +253,6 @@ public final class ClassifyRun {
     }
 
     static String sha16(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return StageKey.sha256Hex(text).substring(0, 16);
     }
 }

@@ -1,9 +1,6 @@
 package dev.lorapar.pipeline.classify;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.lorapar.pipeline.stage.StageKey;
 
 /**
  * One (question, answer) pair to label: its position in the data, where it came from, and an id = the first 16 hex
@@ -11,14 +8,6 @@ import java.util.HexFormat;
  */
 public record Item(int index, String source, String question, String answer, String id) {
     public static Item of(int index, String source, String question, String answer) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(question.getBytes(StandardCharsets.UTF_8));
-            md.update((byte) 0);
-            md.update(answer.getBytes(StandardCharsets.UTF_8));
-            return new Item(index, source, question, answer, HexFormat.of().formatHex(md.digest()).substring(0, 16));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Item(index, source, question, answer, StageKey.sha256Hex(question + "\0" + answer).substring(0, 16));
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
+import dev.lorapar.eval.report.ContentHasher;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
@@ -72,7 +73,8 @@ public final class ScoreRun {
     }
 
     public static StageKey key(Settings s) throws IOException {
-        StageKey key = StageKey.of("score").file("model", s.model());
+        // the checkpoint may be many GB: its hash is cached by (path, size, mtime) in ~/.cache/lorapar
+        StageKey key = StageKey.of("score").file("model", s.model(), ContentHasher.withDefaultCache());
         if (s.tokenizer() != null) key.file("tokenizer", s.tokenizer());
         StringBuilder names = new StringBuilder();
         for (SystemData d : s.systems()) {

@@ -41,7 +41,12 @@ public final class StageKey {
 
     /** Adds the content hash of a file (its bytes) or folder (the sha256sum manifest of its files) as {@code role}. */
     public StageKey file(String role, Path fileOrFolder) throws IOException {
-        return fileHash(role, new ContentHasher(null).identify(fileOrFolder).sha256());
+        return file(role, fileOrFolder, new ContentHasher(null));
+    }
+
+    /** As {@link #file(String, Path)} with {@code hasher} (e.g. one with a cache, for multi-GB checkpoints). */
+    public StageKey file(String role, Path fileOrFolder, ContentHasher hasher) throws IOException {
+        return fileHash(role, hasher.identify(fileOrFolder).sha256());
     }
 
     /** Adds an already known content hash as {@code role} (e.g. a previous stage's output). */
@@ -78,9 +83,14 @@ public final class StageKey {
 
     /** SHA-256 (hex) of {@link #canonical()}. */
     public String hash() {
+        return sha256Hex(canonical());
+    }
+
+    /** SHA-256 (64 lower-case hex digits) of the UTF-8 bytes of {@code text}. */
+    public static String sha256Hex(String text) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(md.digest(canonical().getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
