@@ -5,6 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lorapar.cli.Lorapar;
+import dev.lorapar.core.DType;
+import dev.lorapar.core.Device;
+import dev.lorapar.core.MaskMode;
+import dev.lorapar.core.Stream;
+import dev.lorapar.core.Tensor;
+import dev.lorapar.model.LlamaWeights;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraConfig;
+import dev.lorapar.model.LoraInit;
+import dev.lorapar.model.LoraPair;
+import dev.lorapar.model.LoraTarget;
+import dev.lorapar.model.io.Checkpoint;
+import dev.lorapar.model.io.Checkpoints;
+import dev.lorapar.tests.support.Rng;
+import dev.lorapar.train.export.ImportedAdapter;
+import dev.lorapar.train.export.PeftExport;
+import dev.lorapar.train.export.PeftImport;
 import dev.lorapar.rl.GrpoMain;
 import dev.lorapar.tests.io.SharedData;
 import dev.lorapar.train.report.MetricsLog;
@@ -16,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +111,71 @@ class GrpoMainTest {
         }
         assertArrayEquals(adapter, Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors")),
                 "the resumed run ends with the same adapter");
+    }
+
+    /**
+     * Stage 2 from a stage-1 PEFT export with masks: the run starts from its values, and in the exported result every
+     * element outside the mask is bit-identical to the start (weight decay 0.1 on); an SFT-style checkpoint .lpck also
+     * starts a run.
+     */
+    @Test
+    void startsFromAPeftAdapterAndTrainsOnlyItsMask(@TempDir Path dir) throws IOException {
+        Rng rng = Rng.forTest("startsFromAPeftAdapterAndTrainsOnlyItsMask");
+        Path stage1 = dir.resolve("stage1");
+        List<float[]> start = new ArrayList<>();
+        List<byte[]> maskBytes = new ArrayList<>();
+        try (Checkpoint ckpt = Checkpoints.open(SharedData.require(DIR + "stories260K.bin"));
+             Stream s = Stream.create(Device.CPU); LlamaWeights w = LlamaWeights.upload(ckpt, s, DType.F32);
+             LoraAdapter a = LoraAdapter.create(w, new LoraConfig(4, 16, EnumSet.of(LoraTarget.Q, LoraTarget.V,
+                     LoraTarget.UP), new LoraInit.Gaussian(0.02), 3), s)) {
+            List<Tensor> masks = new ArrayList<>();
+            try {
+                for (LoraPair p : a.pairs()) {
+                    for (Tensor t : new Tensor[] {p.a(), p.b()}) {
+                        byte[] m = rng.mask((int) t.numel(), Rng.MaskKind.RANDOM);
+                        masks.add(Tensor.ofBytes(s, m, t.shape()));
+                        maskBytes.add(m);
+                        start.add(t.toFloatArray(s));
+                    }
+                    a.setMasks(p.layer(), p.target(), masks.get(masks.size() - 2), masks.getLast());
+                }
+                a.setMaskMode(MaskMode.GRADIENT);
+                PeftExport.write(a, s, stage1, PeftExport.Options.of("stories260K"));
+            } finally {
+                masks.forEach(Tensor::close);
+            }
+            Path out = dir.resolve("stage2");
+            String log = run(args(data(dir), out, "--init_adapter", stage1.toString(), "--masks", stage1.toString(),
+                    "--max_steps", "2", "--weight_decay", "0.1"), 0);
+            assertTrue(log.contains("PEFT adapter " + stage1 + " (r = 4, with its masks)"), log);
+            assertTrue(log.contains("trained elements"), log);
+            int k = 0, moved = 0;
+            try (ImportedAdapter result = PeftImport.read(out.resolve("adapter"), w, s)) {
+                for (LoraPair p : result.adapter().pairs()) {
+                    for (Tensor t : new Tensor[] {p.a(), p.b()}) {
+                        float[] now = t.toFloatArray(s);
+                        for (int e = 0; e < now.length; e++) {
+                            if (maskBytes.get(k)[e] == 0) {
+                                assertEquals(Float.floatToRawIntBits(start.get(k)[e]), Float.floatToRawIntBits(now[e]),
+                                        p.name() + " element " + e + " is outside the mask but moved " + rng.tag());
+                            } else if (now[e] != start.get(k)[e]) {
+                                moved++;
+                            }
+                        }
+                        k++;
+                    }
+                }
+            }
+            assertTrue(moved > 0, "the masked-in elements train");
+            // a checkpoint file as the starting adapter (lora_* settings must describe it)
+            String fromCkpt = run(args(data(dir), dir.resolve("from-ckpt"), "--init_adapter",
+                    out.resolve("checkpoints/ckpt-2.lpck").toString(), "--lora_r", "4", "--lora_targets",
+                    "q_proj,v_proj,up_proj", "--max_steps", "1"), 0);
+            assertTrue(fromCkpt.contains("adapter: checkpoint "), fromCkpt);
+            assertTrue(run(args(data(dir), dir.resolve("bad-ckpt"), "--init_adapter",
+                    out.resolve("checkpoints/ckpt-2.lpck").toString(), "--max_steps", "1"), 2)
+                    .contains("q_proj.lora_A has shape [4, 64], the adapter [8, 64]"));
+        }
     }
 
     @Test

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * The issue's sanity run: GRPO on the trained stories260K model (CPU) with a synthetic task whose answer is checkable
  * and discoverable by sampling: continue "…a little girl named" with text that contains "play with" (about a quarter
  * of the base model's 10-token samples do). With 4 prompts × G = 8 per step the mean reward must rise clearly within
- * 15 steps (it reaches about 0.9 after 3 to 5). The learning rate is 2e-3 — 400× the method's 5e-6, which is meant for a 7B model over thousands of steps.
+ * 15 steps (it reaches about 0.9 after 3 to 5). The learning rate is 2e-3 — 400× the method's 5e-6, which is meant
+ * for a 7B model over thousands of steps.
  */
 class GrpoSanityTest {
     static final String PROMPT = "Once upon a time, there was a little girl named", TARGET = "play with";

@@ -33,6 +33,24 @@ class TrainConfigTest {
         assertTrue(d.contains("batch_size") && d.contains("(flag)") && d.contains("(run.json)") && d.contains("(default)"), d);
     }
 
+    /** Another command's table (GRPO's): its own keys and defaults, SFT keys it does not take refused, SFT checks kept. */
+    @Test
+    void otherKeyTables() {
+        TrainConfig.Keys keys = TrainConfig.Keys.empty().addFromSft("model", "lr", "epochs")
+                .withDefault("lr", "5e-6").add("group", "8", "completions per prompt");
+        TrainConfig c = TrainConfig.parse(keys, "--model", "m", "--group", "4");
+        assertEquals(5e-6, c.real("lr"));
+        assertEquals(4, c.integer("group"));
+        assertEquals("1", c.text("epochs"));
+        assertTrue(c.has("group") && !c.has("batch_size"));
+        assertTrue(TrainConfig.help(keys).contains("--group"), TrainConfig.help(keys));
+        assertMessage("unknown setting 'batch_size'", () -> TrainConfig.parse(keys, "--model", "m", "--batch_size", "2"));
+        assertMessage("epochs must be ≥ 1", () -> TrainConfig.parse(keys, "--model", "m", "--epochs", "0"));
+        assertMessage("no SFT setting 'group'", () -> TrainConfig.Keys.empty().addFromSft("group"));
+        assertMessage("no setting 'nope' to change", () -> TrainConfig.Keys.sft().withDefault("nope", "1"));
+        assertEquals(TrainConfig.help(), TrainConfig.help(TrainConfig.Keys.sft()), "sft() is the SFT table");
+    }
+
     @Test
     void yamlFilesReadLikeJson(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("run.yaml");
