@@ -70,7 +70,7 @@ public final class BasePretrainer {
                 "--checkpoint_every", "0",
                 "--keep_checkpoints", "1",
                 "--malformed", "fail",
-                "--seed", Long.toString(scale.generator().seed()),
+                "--seed", Integer.toString(Long.hashCode(scale.generator().seed())),  // SFT seeds are ints
                 "--device", device,
                 "--output_dir", workDir.resolve("run").toString());
         Path png = baseDir.resolveSibling("pretrain-loss.png");
