@@ -34,8 +34,10 @@ import java.util.Locale;
 public final class DemoAccuracy {
     /** The prompt format of the demo's data (the base is pretrained with it). */
     public static final PromptFormat FORMAT = PromptFormat.REFERENCE_SCRIPT;
-    /** Generated tokens at most: enough for a six-step worked solution. */
-    public static final int MAX_NEW_TOKENS = 160;
+    /** Generated tokens at most for a System-2 item: enough for a six-step worked solution (≤ ~100 tokens). */
+    public static final int MAX_NEW_TOKENS_S2 = 160;
+    /** Generated tokens at most for a System-1 item (a number or a name, ≤ ~8 tokens). */
+    public static final int MAX_NEW_TOKENS_S1 = 32;
 
     /** Correct answers of one item set. */
     public record SetAccuracy(String name, int correct, int total) {
@@ -62,7 +64,13 @@ public final class DemoAccuracy {
      */
     public static Result score(Path model, Path adapterDir, Path testS1, Path testS2, String device, int batchSize)
             throws IOException {
-        List<DemoItem> s1 = DemoDataFiles.read(testS1), s2 = DemoDataFiles.read(testS2);
+        return score(model, adapterDir, testS1, testS2, device, batchSize, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #score(Path, Path, Path, Path, String, int)} on the first {@code limit} items of each set. */
+    public static Result score(Path model, Path adapterDir, Path testS1, Path testS2, String device, int batchSize,
+                               int limit) throws IOException {
+        List<DemoItem> s1 = first(DemoDataFiles.read(testS1), limit), s2 = first(DemoDataFiles.read(testS2), limit);
         Tokenizer tokenizer = Tokenizers.nextTo(model);
         try (Stream stream = Stream.create(RunSetup.device(device));
              Checkpoint ckpt = Checkpoints.open(model);
@@ -72,6 +80,13 @@ public final class DemoAccuracy {
             return new Result(score(weights, adapter, tokenizer, stream, s1, "S1", batchSize),
                     score(weights, adapter, tokenizer, stream, s2, "S2", batchSize));
         }
+    }
+
+    private static List<DemoItem> first(List<DemoItem> items, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("item limit must be ≥ 1, got " + limit);
+        }
+        return items.subList(0, Math.min(limit, items.size()));
     }
 
     /** Scores {@code items} on weights already loaded ({@code adapter} null: the base alone). */
@@ -105,7 +120,8 @@ public final class DemoAccuracy {
                         throw new IllegalArgumentException("the question '" + item.question() + "' has "
                                 + prompt.length + " tokens, more than the model's context of " + context);
                     }
-                    requests.add(new GenerationRequest(prompt, Math.min(MAX_NEW_TOKENS, context - prompt.length),
+                    int budget = item.system() == DemoSystem.S1 ? MAX_NEW_TOKENS_S1 : MAX_NEW_TOKENS_S2;
+                    requests.add(new GenerationRequest(prompt, Math.min(budget, context - prompt.length),
                             Sampling.greedy(), new int[] {tokenizer.eosId()}, null));
                 }
                 for (GenerationResult r : generator.generate(requests, adapter)) {

@@ -71,7 +71,7 @@ public final class DemoAssets {
         String key = key(scale, tokenizerJson.getBytes(StandardCharsets.UTF_8));
         Path dir = cacheDir.resolve("demo-" + scale.name() + "-" + key);
         Path tokenizerDir = dir.resolve("tokenizer");
-        TextFiles.writeAtomically(tokenizerDir.resolve(TokenizerJsonWriter.FILE), tokenizerJson);
+        TextFiles.writeIfDifferent(tokenizerDir.resolve(TokenizerJsonWriter.FILE), tokenizerJson);
         Path data = dir.resolve("data");
         Path pretrain = data.resolve("pretrain.jsonl"), trainS1 = data.resolve("train_s1.jsonl"),
                 trainS2 = data.resolve("train_s2.jsonl"), testS1 = data.resolve("test_s1.jsonl"),

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,6 +24,7 @@ public final class DemoDataFiles {
     private DemoDataFiles() {
     }
 
+    /** Writes {@code items} to {@code file}; a file that already holds exactly these lines is left as it is. */
     public static void write(List<DemoItem> items, Path file) throws IOException {
         StringBuilder text = new StringBuilder();
         for (DemoItem item : items) {
@@ -39,7 +39,7 @@ public final class DemoDataFiles {
             }
             text.append(JSON.writeValueAsString(o)).append('\n');
         }
-        TextFiles.writeAtomically(file, text);
+        TextFiles.writeIfDifferent(file, text);
     }
 
     /** Reads a file written by {@link #write}; a bad line is an error naming the file, line and field. */

@@ -22,20 +22,21 @@ public final class DemoMain {
     static String usage() {
         return """
                 usage: lorapar demo [--scale cpu|gpu|tiny] [--seed N] [--cache_dir DIR] [--device auto|cpu|cuda:N]
-                                    [--batch N]
+                                    [--batch N] [--limit N]
                   --scale      cpu (default: fits a few minutes on 2 CPU cores), gpu (a 50–100M-parameter base on
                                thousands of items, for an H200) or tiny (seconds; for tests)
                   --seed       seed of the generated world, the items and the base's init [42]
                   --cache_dir  where the benchmark, tokenizer and pretrained base are cached [~/.cache/lorapar/demo]
                   --device     auto (the first GPU when there is one), cpu or cuda:N [auto]
                   --batch      prompts generated at once when scoring [64]
+                  --limit      score only the first N items of each test set [all]
                 """;
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String scale = "cpu", device = "auto";
         long seed = 42;
-        int batch = 64;
+        int batch = 64, limit = Integer.MAX_VALUE;
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "lorapar", "demo");
         try {
             for (int i = 0; i < args.length; i++) {
@@ -54,6 +55,7 @@ public final class DemoMain {
                     case "__cache_dir" -> cache = Path.of(v);
                     case "__device" -> device = v;
                     case "__batch" -> batch = Integer.parseInt(v);
+                    case "__limit" -> limit = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -66,7 +68,8 @@ public final class DemoMain {
             out.println("  loss curve:  " + p.lossPlot());
             out.println("  train S1/S2: " + p.trainS1() + ", " + p.trainS2());
             out.println("  test S1/S2:  " + p.testS1() + ", " + p.testS2());
-            DemoAccuracy.Result r = DemoAccuracy.score(p.baseModel(), null, p.testS1(), p.testS2(), device, batch);
+            DemoAccuracy.Result r = DemoAccuracy.score(p.baseModel(), null, p.testS1(), p.testS2(), device, batch,
+                    limit);
             out.println("base model test accuracy (synthetic benchmark, tiny model; not comparable with the paper's "
                     + "LLaMA-2 numbers):");
             out.println("  " + r.s1());

@@ -11,6 +11,14 @@ final class TextFiles {
     private TextFiles() {
     }
 
+    /** {@link #writeAtomically} unless {@code file} already holds exactly {@code text} (its time stamp is kept). */
+    static void writeIfDifferent(Path file, CharSequence text) throws IOException {
+        if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).contentEquals(text)) {
+            return;
+        }
+        writeAtomically(file, text);
+    }
+
     /** Writes {@code text} as UTF-8 to {@code file} (parent folders made), so a reader never sees half a file. */
     static void writeAtomically(Path file, CharSequence text) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
