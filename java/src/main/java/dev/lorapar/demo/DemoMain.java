@@ -1,15 +1,20 @@
 package dev.lorapar.demo;
 
+import dev.lorapar.pipeline.RunMain;
+import dev.lorapar.pipeline.experiment.Experiment;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * {@code lorapar demo} (first part): prepares the demo's assets — the synthetic System-1 / System-2 benchmark, its
- * tokenizer and the base model lorapar pretrains itself (cached) — and prints the base's test accuracy. The LoRA-PAR
- * stages (classification, importance, partition, SFT → GRPO, baselines) are not wired into this command yet.
- * Exit status 0 done, 2 bad arguments, 1 anything else.
+ * {@code lorapar demo}: the whole method on the built-in default, with nothing downloaded. It prepares the demo's
+ * assets — the synthetic System-1 / System-2 benchmark, its tokenizer and the base model lorapar pretrains itself
+ * (cached) — then runs the method as a {@code lorapar run} experiment ({@link DemoExperiment}): classification by a
+ * cheap local voter, importance, θ = 0.9 partition, and LoRA-PAR against plain LoRA and a random subset of the same size
+ * through SFT then GRPO; it prints the S1/S2 test accuracy of base / LoRA / random / LoRA-PAR, the trained share of
+ * LoRA elements and the timings, and writes the report with its plots. Exit status 0 done, 2 bad arguments, 1
+ * anything else.
  */
 public final class DemoMain {
     private DemoMain() {
@@ -68,15 +73,15 @@ public final class DemoMain {
             out.println("  loss curve:  " + p.lossPlot());
             out.println("  train S1/S2: " + p.trainS1() + ", " + p.trainS2());
             out.println("  test S1/S2:  " + p.testS1() + ", " + p.testS2());
-            DemoAccuracy.Result r = DemoAccuracy.score(p.baseModel(), null, p.testS1(), p.testS2(), device, batch,
-                    limit);
-            out.println("base model test accuracy (synthetic benchmark, tiny model; not comparable with the paper's "
-                    + "LLaMA-2 numbers):");
-            out.println("  " + r.s1());
-            out.println("  " + r.s2());
-            out.printf(Locale.ROOT, "total %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            out.println("note: the LoRA-PAR stages (classify, score, partition, SFT → GRPO, LoRA / random baselines) "
-                    + "are not wired into `lorapar demo` yet; this run prepared the assets and scored the base only.");
+            Path runDir = p.dir().resolve("run-" + seed + "-" + device.replace(':', '_'));
+            Path file = DemoExperiment.write(p, demoScale, runDir, device, seed);
+            out.println("  experiment:  " + file);
+            Path report = RunMain.run(Experiment.read(file), DemoExperiment.evaluator(p, device, batch, limit),
+                    DemoSummary.NOTE, out, err);
+            out.println();
+            out.print(DemoSummary.table(report.getParent().resolve("report.json"), runDir.resolve("train-all.jsonl")));
+            out.printf(Locale.ROOT, "report: %s (plots beside it); total %.1f s%n", report,
+                    (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (NumberFormatException e) {
             err.println("lorapar demo: not a number: " + e.getMessage() + "\n" + usage());
@@ -84,6 +89,10 @@ public final class DemoMain {
         } catch (IllegalArgumentException e) {
             err.println("lorapar demo: " + e.getMessage());
             return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("lorapar demo: interrupted");
+            return 1;
         } catch (IOException | RuntimeException e) {
             err.println("lorapar demo: failed: " + e);
             return 1;

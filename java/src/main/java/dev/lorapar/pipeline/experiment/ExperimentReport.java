@@ -48,7 +48,10 @@ public final class ExperimentReport {
                 ? JSON.readTree(ctx.agreementJson().toFile()) : null;
         JsonNode partition = ctx.partitionDir() != null ? JSON.readTree(ctx.partitionDir().resolve("partition.json").toFile())
                 : null;
-        if (agreement != null) json.set("classification", agreement);
+        if (agreement != null) {
+            json.put("classification_dir", ctx.agreementJson().getParent().toString());
+            json.set("classification", agreement);
+        }
         if (partition != null) json.set("partition", partition);
         json.set("base", metricsJson(o.base()));
         ArrayNode stages = json.putArray("results");
