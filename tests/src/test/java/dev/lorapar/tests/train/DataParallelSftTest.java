@@ -1,0 +1,295 @@
+package dev.lorapar.tests.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lorapar.core.DType;
+import dev.lorapar.core.Device;
+import dev.lorapar.core.Stream;
+import dev.lorapar.core.Tensor;
+import dev.lorapar.dist.Collective;
+import dev.lorapar.dist.CollectiveException;
+import dev.lorapar.dist.LocalCollective;
+import dev.lorapar.model.LlamaWeights;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraPair;
+import dev.lorapar.model.io.Checkpoint;
+import dev.lorapar.model.io.Checkpoints;
+import dev.lorapar.train.RunSetup;
+import dev.lorapar.train.export.PeftExport;
+import dev.lorapar.tests.io.SharedData;
+import dev.lorapar.tests.support.Rng;
+import dev.lorapar.train.OptimizerStep;
+import dev.lorapar.train.SftRun;
+import dev.lorapar.train.TrainConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel SFT on the CPU (stories260K, ranks as threads over a LocalCollective): N = 1, 2, 3 ranks give the
+ * adapter of one rank on the combined batch within fp32 rounding of the reduction order; a rank failing mid-step stops
+ * the others with a CollectiveException; a 2-rank checkpoint resumed with 3 ranks continues like an uninterrupted run.
+ *
+ * <p>The bound: rank sums regroup the fp32 accumulation of the micro-batch gradients (u = 2^-24 per addition, at most
+ * 6 terms), so gradients differ relatively by ≲ 1e-6; AdamW's update m / (√v + ε) is scale-free in g, so over k steps at
+ * learning rate lr each weight moves ≤ k·lr per step and differs by ≲ k·lr·(relative gradient difference) plus
+ * the fp32 rounding of the weight itself. Asserted: |Δ| ≤ 2e-6 + 1e-5·|w| (k = 4, lr = 5e-3 gives k·lr·1e-4 = 2e-6
+ * with a 100× margin on the gradient difference).
+ */
+public class DataParallelSftTest {
+    static final double ABS = 2e-6, REL = 1e-5;
+
+    public static String[] args(Path model, Path data, Path out, int ranks, int maxSteps, String more) {
+        List<String> a = new ArrayList<>(List.of("--model", model.toString(), "--train_data", data.toString(),
+                "--output_dir", out.toString(), "--device", "cpu", "--epochs", "3", "--max_length", "40",
+                "--batch_size", "2", "--grad_accumulation", "6", "--max_steps", String.valueOf(maxSteps), "--lr", "5e-3",
+                "--eval_fraction", "0.1", "--eval_every", "2", "--checkpoint_every", "2", "--lora_r", "4",
+                "--lora_alpha", "8", "--lora_init", "gaussian", "--seed", "5", "--data_parallel",
+                String.valueOf(ranks), "--dist_timeout_s", "60"));
+        if (!more.isEmpty()) {
+            a.addAll(Arrays.asList(more.split(" ")));
+        }
+        return a.toArray(String[]::new);
+    }
+
+    /** Listener capturing the final adapter (rank 0) and the loss of every step. */
+    public static class Capture implements SftRun.RunListener {
+        final List<float[]> adapter = new ArrayList<>();
+        final List<Double> losses = new ArrayList<>();
+        double evalLoss = Double.NaN;
+
+        @Override
+        public void stepDone(OptimizerStep.Result r, long tokens, double seconds, long totalSteps) {
+            losses.add(r.meanLoss());
+        }
+
+        @Override
+        public void evaluated(long step, double loss) {
+            evalLoss = loss;
+        }
+
+        @Override
+        public void finished(LlamaWeights weights, LoraAdapter adapter, Stream stream, Path outputDir) {
+            for (LoraPair p : adapter.pairs()) {
+                adapter().add(p.a().toFloatArray(stream));
+                adapter().add(p.b().toFloatArray(stream));
+            }
+        }
+
+        public List<float[]> adapter() {
+            return adapter;
+        }
+    }
+
+    public static Capture run(String[] args) throws IOException {
+        Capture c = new Capture();
+        SftRun.run(TrainConfig.parse(args), c);
+        return c;
+    }
+
+    static void assertAdapterClose(List<float[]> expected, List<float[]> got, String what) {
+        assertEquals(expected.size(), got.size(), what);
+        double worst = 0;
+        for (int t = 0; t < expected.size(); t++) {
+            for (int i = 0; i < expected.get(t).length; i++) {
+                float e = expected.get(t)[i], g = got.get(t)[i];
+                double d = Math.abs(e - g);
+                assertTrue(d <= ABS + REL * Math.abs(e), what + ": tensor " + t + " element " + i + " " + g + " vs " + e);
+                worst = Math.max(worst, d);
+            }
+        }
+        System.out.println(what + ": max |Δ| = " + worst);
+    }
+
+    @Test
+    void oneTwoThreeRanksGiveTheAdapterOfOneRank(TestInfo info, @TempDir Path dir) throws IOException {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        Capture single = run(args(model, data, dir.resolve("one"), 1, 3, ""));
+        assertEquals(3, single.losses.size());
+        // one rank through the data-parallel path (a group of 1) is the plain run, bit for bit
+        Capture viaGroup = new Capture();
+        try (Collective c = LocalCollective.group(1, Duration.ofSeconds(30)).get(0)) {
+            SftRun.runRank(TrainConfig.parse(args(model, data, dir.resolve("group1"), 1, 3, "")), viaGroup, c,
+                    Device.CPU);
+        }
+        for (int t = 0; t < single.adapter.size(); t++) {
+            assertTrue(Arrays.equals(single.adapter.get(t), viaGroup.adapter.get(t)), "tensor " + t);
+        }
+        for (int n : new int[] {2, 3}) {
+            Capture dp = run(args(model, data, dir.resolve("dp" + n), n, 3, ""));
+            assertAdapterClose(single.adapter, dp.adapter, n + " ranks vs 1");
+            for (int s = 0; s < 3; s++) {
+                assertEquals(single.losses.get(s), dp.losses.get(s), 1e-6, "loss of step " + (s + 1));
+            }
+            assertEquals(single.evalLoss, dp.evalLoss, 1e-6, "eval loss over the ranks' shares");
+        }
+    }
+
+    @Test
+    void aMaskedStageMatchesToo(TestInfo info, @TempDir Path dir) throws IOException {
+        // masks: about a third of every LoRA matrix active, written with a PEFT export of a masked adapter
+        Rng rng = Rng.forTest(info);
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, rng);
+        Path masks = dir.resolve("masks");
+        TrainConfig config = TrainConfig.parse(args(model, data, dir.resolve("unused"), 1, 2, ""));
+        try (Stream s = Stream.create(Device.CPU); Checkpoint ckpt = Checkpoints.open(model);
+             LlamaWeights w = LlamaWeights.upload(ckpt, s, DType.F32);
+             LoraAdapter a = LoraAdapter.create(w, RunSetup.lora(config), s)) {
+            List<Tensor> owned = new ArrayList<>();
+            try {
+                for (LoraPair p : a.pairs()) {
+                    Tensor ma = Tensor.ofBytes(s, SftMaskedStartTest.randomMask(rng, p.a().numel()), p.a().shape());
+                    Tensor mb = Tensor.ofBytes(s, SftMaskedStartTest.randomMask(rng, p.b().numel()), p.b().shape());
+                    owned.add(ma);
+                    owned.add(mb);
+                    a.setMasks(p.layer(), p.target(), ma, mb);
+                }
+                PeftExport.write(a, s, masks, PeftExport.Options.of(model.toString()));
+            } finally {
+                owned.forEach(Tensor::close);
+            }
+        }
+        Capture single = run(args(model, data, dir.resolve("one"), 1, 2, "--masks " + masks));
+        Capture dp = run(args(model, data, dir.resolve("dp"), 3, 2, "--masks " + masks));
+        assertAdapterClose(single.adapter, dp.adapter, "masked stage, 3 ranks vs 1");
+    }
+
+    @Test
+    void aRankFailingMidStepStopsTheOthers(TestInfo info, @TempDir Path dir) throws Exception {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        TrainConfig config = TrainConfig.parse(args(model, data, dir.resolve("fail"), 2, 4, ""));
+        List<LocalCollective> group = LocalCollective.group(2, Duration.ofSeconds(3));
+        AtomicReference<Throwable> atZero = new AtomicReference<>(), atOne = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        Thread zero = Thread.ofPlatform().start(() -> {
+            try {
+                SftRun.runRank(config, new SftRun.RunListener() { }, group.get(0), Device.CPU);
+            } catch (Throwable e) {
+                atZero.set(e);
+            }
+        });
+        Thread one = Thread.ofPlatform().start(() -> {
+            try {
+                // rank 1 dies in step 2 after its backward passes, as it starts summing gradients
+                SftRun.runRank(config, new SftRun.RunListener() { }, new FailingAt(group.get(1), 2), Device.CPU);
+            } catch (Throwable e) {
+                atOne.set(e);
+            }
+        });
+        zero.join();
+        one.join();
+        assertTrue(atOne.get() instanceof IllegalStateException && atOne.get().getMessage().contains("GPU fell off"),
+                String.valueOf(atOne.get()));
+        CollectiveException e = assertInstanceOf(CollectiveException.class, atZero.get());
+        assertTrue(e.getMessage().contains("rank 1 failed") && e.getMessage().contains("GPU fell off"), e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 60, "no hang");
+    }
+
+    @Test
+    void aTwoRankCheckpointResumesOnThreeRanks(TestInfo info, @TempDir Path dir) throws IOException {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        Capture whole = run(args(model, data, dir.resolve("whole"), 2, 4, ""));
+        // 2 ranks crash after step 3 (checkpoint of step 2 on disk), then 3 ranks resume in the same folder
+        Capture crashed = new Capture() {
+            @Override
+            public void stepDone(OptimizerStep.Result r, long tokens, double seconds, long totalSteps) {
+                super.stepDone(r, tokens, seconds, totalSteps);
+                if (r.step() == 3) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> SftRun.run(TrainConfig.parse(args(model, data,
+                dir.resolve("split"), 2, 4, "")), crashed));
+        Capture resumed = run(args(model, data, dir.resolve("split"), 3, 4, ""));
+        assertEquals(2, resumed.losses.size(), "steps 3 and 4 after resuming at 2");
+        assertEquals(whole.losses.get(2), resumed.losses.get(0), 1e-6);
+        assertEquals(whole.losses.get(3), resumed.losses.get(1), 1e-6);
+        assertAdapterClose(whole.adapter, resumed.adapter, "2 ranks to step 2, 3 ranks to step 4");
+    }
+
+    /** A rank whose gradient all-reduce of step {@code failStep} throws (the rank dies mid-step). */
+    static final class FailingAt implements Collective {
+        private final Collective inner;
+        private final int failStep;
+        private int gradientCalls;
+
+        FailingAt(Collective inner, int failStep) {
+            this.inner = inner;
+            this.failStep = failStep;
+        }
+
+        @Override
+        public int rank() {
+            return inner.rank();
+        }
+
+        @Override
+        public int worldSize() {
+            return inner.worldSize();
+        }
+
+        @Override
+        public Duration timeout() {
+            return inner.timeout();
+        }
+
+        @Override
+        public void allReduceSum(Stream stream, Tensor t) {
+            inner.allReduceSum(stream, t);
+        }
+
+        @Override
+        public void allReduceSum(Stream stream, List<Tensor> ts) {
+            if (++gradientCalls == failStep) {
+                throw new IllegalStateException("GPU fell off the bus");
+            }
+            inner.allReduceSum(stream, ts);
+        }
+
+        @Override
+        public void allReduceSum(double[] values) {
+            inner.allReduceSum(values);
+        }
+
+        @Override
+        public void allReduceSum(long[] values) {
+            inner.allReduceSum(values);
+        }
+
+        @Override
+        public void broadcast(Stream stream, Tensor t) {
+            inner.broadcast(stream, t);
+        }
+
+        @Override
+        public void barrier() {
+            inner.barrier();
+        }
+
+        @Override
+        public void abort(Throwable cause) {
+            inner.abort(cause);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}
