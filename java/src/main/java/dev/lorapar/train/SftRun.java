@@ -2,6 +2,7 @@ package dev.lorapar.train;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.LaunchEnv;
@@ -64,6 +65,11 @@ public final class SftRun {
             if (threads > 1) {
                 throw new IllegalArgumentException("data_parallel " + threads + " with world_size " + env.worldSize()
                         + ": use one (threads of one process, or one process per GPU)");
+            }
+            if (env.localRank() >= Lorapar.cudaDeviceCount()) {
+                throw new IllegalArgumentException("world_size " + env.worldSize() + ": a multi-process run puts each "
+                        + "process on a GPU over NCCL, but local rank " + env.localRank() + " has no CUDA device ("
+                        + Lorapar.cudaDeviceCount() + " usable); on the CPU use data_parallel N instead");
             }
             try (NcclCollective collective = NcclCollective.connect(env, DataParallelRun.timeout(c))) {
                 return runRank(c, env.rank() == 0 ? listener : new RunListener() { }, collective,

@@ -60,7 +60,7 @@ public final class LpNative {
 
     // ------------------------------------------------------------------ binding machinery
 
-    private static final List<String> BOUND = new ArrayList<>();
+    private static final List<String> BOUND = java.util.Collections.synchronizedList(new ArrayList<>());
     private static final MethodHandle NEW_LIBRARY_FAILURE;
 
     static {
@@ -254,11 +254,13 @@ public final class LpNative {
     private static final MethodHandle LP_GRAPH_LAUNCH = bind("lp_graph_launch", status(C_POINTER, C_POINTER));
     private static final MethodHandle LP_GRAPH_DESTROY = bind("lp_graph_destroy", status(C_POINTER));
 
-    private static final List<String> BOUND_SYMBOLS = List.copyOf(BOUND);
 
     /** Every symbol name this class binds (one per function of lorapar.h). */
     public static List<String> boundSymbols() {
-        return BOUND_SYMBOLS;
+        NcclNative.bindAll(); // the lp_nccl_* handles live there
+        synchronized (BOUND) {
+            return List.copyOf(BOUND);
+        }
     }
 
     // ------------------------------------------------------------------ status and error handling

@@ -37,6 +37,11 @@ public final class NcclNative {
     private static final MethodHandle COMM_DESTROY = LpNative.bind("lp_nccl_comm_destroy",
             LpNative.status(LpNative.C_POINTER));
 
+    /** Initialises this class, so that its handles are bound (for {@link LpNative#boundSymbols()}). */
+    static void bindAll() {
+        // nothing: calling a static method runs the static initialiser once
+    }
+
     /** {@code lp_nccl_version}: the NCCL version code (loads libnccl.so.2). */
     public static int version() {
         try (Arena arena = Arena.ofConfined()) {
