@@ -7,6 +7,7 @@ import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.LocalCollective;
 import dev.lorapar.dist.NcclCollective;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.model.LlamaConfig;
 import dev.lorapar.model.LlamaForwardBackward;
 import dev.lorapar.model.LlamaWeights;
@@ -93,39 +94,21 @@ public final class DataParallelBench {
 
     /** n ranks (threads), each on its own device, steps + 2 warm-up optimizer steps; rank 0's timings. */
     static Row measure(LlamaConfig c, int n, int batch, int seq, int steps, boolean recompute, boolean smoke)
-            throws InterruptedException {
+            throws Exception {
         Duration timeout = Duration.ofMinutes(10);
         List<LocalCollective> local = smoke ? LocalCollective.group(n, timeout) : null;
         byte[] id = smoke ? null : NcclCollective.newId();
-        Row[] result = new Row[1];
-        Throwable[] failure = new Throwable[n];
-        List<Thread> threads = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            final int rank = r;
-            threads.add(Thread.ofPlatform().name("dp-bench-" + r).start(() -> {
-                Device device = smoke ? Device.CPU : Device.cuda(rank);
-                try (Collective collective = smoke ? local.get(rank) : NcclCollective.join(device, n, rank, id, timeout)) {
-                    Row row = rank(c, collective, device, batch, seq, steps, recompute);
-                    if (rank == 0) {
-                        result[0] = row;
-                    }
-                } catch (Throwable e) {
-                    failure[rank] = e;
-                    if (local != null) {
-                        local.get(rank).abort(e);
-                    }
+        return RankThreads.run(n, "dp-bench", rank -> {
+            Device device = smoke ? Device.CPU : Device.cuda(rank);
+            try (Collective collective = smoke ? local.get(rank) : NcclCollective.join(device, n, rank, id, timeout)) {
+                return rank(c, collective, device, batch, seq, steps, recompute);
+            } catch (RuntimeException | Error e) {
+                if (local != null) {
+                    local.get(rank).abort(e); // the other ranks stop at once instead of at the timeout
                 }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        for (Throwable f : failure) {
-            if (f != null) {
-                throw new IllegalStateException("DataParallelBench with " + n + " ranks failed: " + f, f);
+                throw e;
             }
-        }
-        return result[0];
+        }).get(0);
     }
 
     private static Row rank(LlamaConfig c, Collective collective, Device device, int batch, int seq, int steps,

@@ -11,6 +11,7 @@ import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.ActivePacking;
 import dev.lorapar.dist.LocalCollective;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.tests.support.Rng;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,7 @@ class ActivePackingTest {
             }
         }
         List<LocalCollective> group = LocalCollective.group(n, Duration.ofSeconds(20));
-        var results = Ranks.run(n, r -> () -> {
+        var results = RankThreads.runAll(n, "test", r -> {
             try (Stream s = Stream.create(Device.CPU);
                  Tensor g0 = Tensor.of(s, DType.F32, grads[r][0], 31); // [31] F32
                  Tensor g1 = Tensor.of(s, DType.F32, grads[r][1], 5);  // [5] F32

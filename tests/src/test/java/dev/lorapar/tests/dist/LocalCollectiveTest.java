@@ -13,6 +13,7 @@ import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.CollectiveException;
 import dev.lorapar.dist.LocalCollective;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.tests.support.Rng;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,7 @@ class LocalCollectiveTest {
                 }
             }
             List<LocalCollective> group = LocalCollective.group(n, Duration.ofSeconds(20));
-            var results = Ranks.run(n, r -> () -> {
+            var results = RankThreads.runAll(n, "test", r -> {
                 try (Stream s = Stream.create(Device.CPU);
                      Tensor t = Tensor.of(s, DType.F32, inputs[r], len); // [len] F32
                      Tensor u = Tensor.of(s, DType.F32, new float[] {r, 1}, 2)) { // [2] F32
@@ -76,7 +77,7 @@ class LocalCollectiveTest {
     @Test
     void broadcastCopiesRankZerosBytes() {
         List<LocalCollective> group = LocalCollective.group(3, Duration.ofSeconds(20));
-        var results = Ranks.run(3, r -> () -> {
+        var results = RankThreads.runAll(3, "test", r -> {
             try (Stream s = Stream.create(Device.CPU);
                  Tensor t = Tensor.of(s, DType.F32, new float[] {r, r + 0.5f, -r}, 3)) { // [3] F32
                 group.get(r).broadcast(s, t);
@@ -92,7 +93,7 @@ class LocalCollectiveTest {
     void aRankThatNeverArrivesTimesOutNamingIt() {
         List<LocalCollective> group = LocalCollective.group(3, Duration.ofMillis(500));
         long t0 = System.nanoTime();
-        var results = Ranks.run(3, r -> () -> {
+        var results = RankThreads.runAll(3, "test", r -> {
             if (r != 2) {
                 group.get(r).barrier(); // rank 2 never calls
             }
@@ -112,7 +113,7 @@ class LocalCollectiveTest {
     void anAbortingRankStopsTheOthersAtOnce() {
         List<LocalCollective> group = LocalCollective.group(2, Duration.ofSeconds(60));
         long t0 = System.nanoTime();
-        var results = Ranks.run(2, r -> () -> {
+        var results = RankThreads.runAll(2, "test", r -> {
             if (r == 1) {
                 Thread.sleep(100);
                 group.get(1).abort(new IllegalStateException("disk full"));
@@ -129,7 +130,7 @@ class LocalCollectiveTest {
     @Test
     void ranksCallingDifferentOperationsFail() {
         List<LocalCollective> group = LocalCollective.group(2, Duration.ofSeconds(20));
-        var results = Ranks.run(2, r -> () -> {
+        var results = RankThreads.runAll(2, "test", r -> {
             if (r == 0) {
                 group.get(0).sum(1L);
             } else {

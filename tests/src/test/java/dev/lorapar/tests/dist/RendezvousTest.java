@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lorapar.dist.CollectiveException;
 import dev.lorapar.dist.LaunchEnv;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.dist.Rendezvous;
 import dev.lorapar.tests.support.Rng;
 import java.net.ServerSocket;
@@ -30,7 +31,7 @@ class RendezvousTest {
         }
         int n = 4;
         try (Rendezvous.Host host = Rendezvous.Host.open(0, n, Duration.ofSeconds(20))) {
-            var results = Ranks.run(n, r -> () -> {
+            var results = RankThreads.runAll(n, "test", r -> {
                 if (r == 0) {
                     host.distribute(id);
                     return id;
@@ -48,7 +49,7 @@ class RendezvousTest {
     void aRankThatNeverArrivesFailsEveryoneWithinTheTimeout() {
         try (Rendezvous.Host host = Rendezvous.Host.open(0, 3, SHORT)) {
             long t0 = System.nanoTime();
-            var results = Ranks.run(2, r -> () -> r == 0 ? hostAndReturn(host)
+            var results = RankThreads.runAll(2, "test", r -> r == 0 ? hostAndReturn(host)
                     : Rendezvous.join("127.0.0.1", host.port(), 3, 1, Duration.ofSeconds(30)));
             CollectiveException atZero = assertInstanceOf(CollectiveException.class, results.get(0).failure());
             assertTrue(atZero.getMessage().contains("rank(s) [2] did not arrive"), atZero.getMessage());
@@ -61,7 +62,7 @@ class RendezvousTest {
     @Test
     void wrongWorldSizeAndTakenRanksAreRefused() {
         try (Rendezvous.Host host = Rendezvous.Host.open(0, 3, Duration.ofSeconds(20))) {
-            var results = Ranks.run(2, r -> () -> r == 0 ? hostAndReturn(host)
+            var results = RankThreads.runAll(2, "test", r -> r == 0 ? hostAndReturn(host)
                     : Rendezvous.join("127.0.0.1", host.port(), 4, 1, Duration.ofSeconds(20)));
             assertTrue(results.get(0).failure().getMessage().contains("wrong world size: rank 1 says 4, rank 0 has 3"),
                     results.get(0).failure().getMessage());
@@ -69,7 +70,7 @@ class RendezvousTest {
                     results.get(1).failure().getMessage());
         }
         try (Rendezvous.Host host = Rendezvous.Host.open(0, 3, Duration.ofSeconds(20))) {
-            var results = Ranks.run(3, r -> () -> {
+            var results = RankThreads.runAll(3, "test", r -> {
                 if (r == 0) {
                     return hostAndReturn(host);
                 }

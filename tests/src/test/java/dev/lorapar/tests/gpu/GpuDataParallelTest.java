@@ -13,12 +13,12 @@ import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.CollectiveException;
 import dev.lorapar.dist.NcclCollective;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.tests.train.DataParallelSftTest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -55,34 +55,24 @@ class GpuDataParallelTest {
                 in[r][0] = r + 1; // exact in fp32: the sum is n(n+1)/2
             }
             byte[] id = NcclCollective.newId();
-            float[][] out = new float[n][];
-            Throwable[] failures = new Throwable[n];
-            List<Thread> threads = new ArrayList<>();
+            var results = RankThreads.runAll(n, "gpu-test", rank -> {
+                try (NcclCollective c = NcclCollective.join(Device.cuda(rank), n, rank, id, Duration.ofSeconds(60));
+                     Stream s = Stream.create(Device.cuda(rank));
+                     Tensor t = Tensor.of(s, DType.F32, in[rank], len)) { // [len] F32
+                    c.allReduceSum(s, t);
+                    long tokens = c.sum(rank + 1L);
+                    assertTrue(tokens == (long) n * (n + 1) / 2, "long sum " + tokens);
+                    double d = c.sum(0.5 * rank);
+                    assertTrue(d == 0.25 * n * (n - 1), "double sum " + d);
+                    c.barrier();
+                    return t.toFloatArray(s);
+                }
+            });
             for (int r = 0; r < n; r++) {
-                final int rank = r;
-                threads.add(Thread.ofPlatform().start(() -> {
-                    try (NcclCollective c = NcclCollective.join(Device.cuda(rank), n, rank, id, Duration.ofSeconds(60));
-                         Stream s = Stream.create(Device.cuda(rank));
-                         Tensor t = Tensor.of(s, DType.F32, in[rank], len)) { // [len] F32
-                        c.allReduceSum(s, t);
-                        out[rank] = t.toFloatArray(s);
-                        long tokens = c.sum(rank + 1L);
-                        assertTrue(tokens == (long) n * (n + 1) / 2, "long sum " + tokens);
-                        double d = c.sum(0.5 * rank);
-                        assertTrue(d == 0.25 * n * (n - 1), "double sum " + d);
-                        c.barrier();
-                    } catch (Throwable e) {
-                        failures[rank] = e;
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            for (int r = 0; r < n; r++) {
-                assertNull(failures[r], "rank " + r + ": " + failures[r]);
-                assertArrayEquals(out[0], out[r], n + " GPUs: rank " + r + " has rank 0's bits");
-                assertTrue(out[r][0] == n * (n + 1) / 2f);
+                assertNull(results.get(r).failure(), "rank " + r + ": " + results.get(r).failure());
+                assertArrayEquals(results.get(0).value(), results.get(r).value(), n + " GPUs: rank " + r
+                        + " has rank 0's bits");
+                assertTrue(results.get(r).value()[0] == n * (n + 1) / 2f);
             }
         }
     }
@@ -112,30 +102,21 @@ class GpuDataParallelTest {
     void aRankThatStopsMakesTheOthersFailWithinTheTimeout() throws Exception {
         int n = 2;
         byte[] id = NcclCollective.newId();
-        Throwable[] failures = new Throwable[n];
         long t0 = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            final int rank = r;
-            threads.add(Thread.ofPlatform().start(() -> {
-                try (NcclCollective c = NcclCollective.join(Device.cuda(rank), n, rank, id, Duration.ofSeconds(5));
-                     Stream s = Stream.create(Device.cuda(rank));
-                     Tensor t = Tensor.of(s, DType.F32, new float[] {1, 2, 3}, 3)) { // [3] F32
-                    c.allReduceSum(s, t);
-                    if (rank == 1) {
-                        c.abort(new IllegalStateException("killed")); // rank 1 dies
-                        return;
-                    }
-                    c.allReduceSum(s, t); // waits for rank 1: must fail, not hang
-                } catch (Throwable e) {
-                    failures[rank] = e;
+        var results = RankThreads.runAll(n, "gpu-kill", rank -> {
+            try (NcclCollective c = NcclCollective.join(Device.cuda(rank), n, rank, id, Duration.ofSeconds(5));
+                 Stream s = Stream.create(Device.cuda(rank));
+                 Tensor t = Tensor.of(s, DType.F32, new float[] {1, 2, 3}, 3)) { // [3] F32
+                c.allReduceSum(s, t);
+                if (rank == 1) {
+                    c.abort(new IllegalStateException("killed")); // rank 1 dies
+                    return null;
                 }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        CollectiveException e = assertInstanceOf(CollectiveException.class, failures[0]);
+                c.allReduceSum(s, t); // waits for rank 1: must fail, not hang
+                return null;
+            }
+        });
+        CollectiveException e = assertInstanceOf(CollectiveException.class, results.get(0).failure());
         assertTrue(e.getMessage().contains("rank 0"), e.getMessage());
         assertTrue((System.nanoTime() - t0) / 1e9 < 60, "no hang");
     }

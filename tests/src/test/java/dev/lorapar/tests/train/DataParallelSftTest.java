@@ -13,6 +13,7 @@ import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.CollectiveException;
 import dev.lorapar.dist.LocalCollective;
+import dev.lorapar.dist.RankThreads;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraPair;
@@ -31,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,22 +97,7 @@ public class DataParallelSftTest {
     public static Capture run(String[] args) throws IOException {
         Capture c = new Capture();
         long t0 = System.nanoTime();
-        Throwable[] failure = new Throwable[1];
-        Thread t = Thread.ofPlatform().start(() -> {
-            try {
-                SftRun.run(TrainConfig.parse(args), c);
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        });
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-        if (failure[0] != null) {
-            throw new IllegalStateException(failure[0]);
-        }
+        SftRun.run(TrainConfig.parse(args), c);
         System.out.printf("DataParallelSftTest: %s in %.2f s%n", String.join(" ", args).replaceAll(".*--output_dir (\\S+).*", "$1"), (System.nanoTime() - t0) / 1e9);
         return c;
     }
@@ -136,21 +121,21 @@ public class DataParallelSftTest {
     void oneTwoThreeRanksGiveTheAdapterOfOneRank(TestInfo info, @TempDir Path dir) throws IOException {
         Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
         Path data = SftRunTest.data(dir, Rng.forTest(info));
-        Capture single = run(args(model, data, dir.resolve("one"), 1, 3, ""));
-        assertEquals(3, single.losses.size());
+        Capture single = run(args(model, data, dir.resolve("one"), 1, 2, ""));
+        assertEquals(2, single.losses.size());
         // one rank through the data-parallel path (a group of 1) is the plain run, bit for bit
         Capture viaGroup = new Capture();
         try (Collective c = LocalCollective.group(1, Duration.ofSeconds(30)).get(0)) {
-            SftRun.runRank(TrainConfig.parse(args(model, data, dir.resolve("group1"), 1, 3, "")), viaGroup, c,
+            SftRun.runRank(TrainConfig.parse(args(model, data, dir.resolve("group1"), 1, 2, "")), viaGroup, c,
                     Device.CPU);
         }
         for (int t = 0; t < single.adapter.size(); t++) {
             assertTrue(Arrays.equals(single.adapter.get(t), viaGroup.adapter.get(t)), "tensor " + t);
         }
         for (int n : new int[] {2, 3}) {
-            Capture dp = run(args(model, data, dir.resolve("dp" + n), n, 3, ""));
-            assertAdapterClose(single.adapter, dp.adapter, 3, n + " ranks vs 1");
-            for (int s = 0; s < 3; s++) {
+            Capture dp = run(args(model, data, dir.resolve("dp" + n), n, 2, ""));
+            assertAdapterClose(single.adapter, dp.adapter, 2, n + " ranks vs 1");
+            for (int s = 0; s < 2; s++) {
                 assertEquals(single.losses.get(s), dp.losses.get(s), 1e-6, "loss of step " + (s + 1));
             }
             assertEquals(single.evalLoss, dp.evalLoss, 1e-6, "eval loss over the ranks' shares");
@@ -193,28 +178,14 @@ public class DataParallelSftTest {
         Path data = SftRunTest.data(dir, Rng.forTest(info));
         TrainConfig config = TrainConfig.parse(args(model, data, dir.resolve("fail"), 2, 4, ""));
         List<LocalCollective> group = LocalCollective.group(2, Duration.ofSeconds(3));
-        AtomicReference<Throwable> atZero = new AtomicReference<>(), atOne = new AtomicReference<>();
         long t0 = System.nanoTime();
-        Thread zero = Thread.ofPlatform().start(() -> {
-            try {
-                SftRun.runRank(config, new SftRun.RunListener() { }, group.get(0), Device.CPU);
-            } catch (Throwable e) {
-                atZero.set(e);
-            }
-        });
-        Thread one = Thread.ofPlatform().start(() -> {
-            try {
-                // rank 1 dies in step 2 after its backward passes, as it starts summing gradients
-                SftRun.runRank(config, new SftRun.RunListener() { }, new FailingAt(group.get(1), 2), Device.CPU);
-            } catch (Throwable e) {
-                atOne.set(e);
-            }
-        });
-        zero.join();
-        one.join();
-        assertTrue(atOne.get() instanceof IllegalStateException && atOne.get().getMessage().contains("GPU fell off"),
-                String.valueOf(atOne.get()));
-        CollectiveException e = assertInstanceOf(CollectiveException.class, atZero.get());
+        // rank 1 dies in step 2 after its backward passes, as it starts summing gradients
+        var results = RankThreads.runAll(2, "sft-fail", rank -> SftRun.runRank(config, new SftRun.RunListener() { },
+                rank == 0 ? group.get(0) : new FailingAt(group.get(1), 2), Device.CPU));
+        Throwable atZero = results.get(0).failure(), atOne = results.get(1).failure();
+        assertTrue(atOne instanceof IllegalStateException && atOne.getMessage().contains("GPU fell off"),
+                String.valueOf(atOne));
+        CollectiveException e = assertInstanceOf(CollectiveException.class, atZero);
         assertTrue(e.getMessage().contains("rank 1 failed") && e.getMessage().contains("GPU fell off"), e.getMessage());
         assertTrue((System.nanoTime() - t0) / 1e9 < 60, "no hang");
     }
