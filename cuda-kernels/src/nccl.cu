@@ -121,7 +121,8 @@ void lp_nccl_break(lp_nccl_comm comm) {
 
 /* Polls the communicator until its queued calls are no longer "in progress" (≤ timeout_s). */
 lp_status lp_nccl_settle(const char *fn, const char *call, lp_nccl_comm comm, nccl_result r, double timeout_s) {
-    if (r != NCCL_SUCCESS && r != NCCL_IN_PROGRESS) {
+    if (r == NCCL_SUCCESS) return LP_OK; /* done (or, inside a group, recorded) */
+    if (r != NCCL_IN_PROGRESS) {
         lp_status st = lp_nccl_fail(fn, call, comm, r);
         lp_nccl_break(comm);
         return st;
@@ -181,10 +182,7 @@ lp_status lp_cuda_nccl_comm_init(lp_nccl_comm comm, const uint8_t *id, double ti
     comm->comm = c;
     if (c == NULL) return lp_nccl_fail(fn, "ncclCommInitRank", comm, r != NCCL_SUCCESS ? r : 3);
     lp_status st = lp_nccl_settle(fn, "ncclCommInitRank", comm, r, timeout_s);
-    if (st != LP_OK) {
-        (void)g_nccl.comm_destroy(c);
-        comm->comm = NULL;
-    }
+    if (st != LP_OK) comm->comm = NULL; /* settle aborted it: ncclCommAbort has freed it */
     return st;
 }
 
