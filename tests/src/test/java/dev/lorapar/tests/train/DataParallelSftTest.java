@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.Collective;
@@ -149,6 +151,7 @@ public class DataParallelSftTest {
         Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
         Path data = SftRunTest.data(dir, rng);
         Path masks = dir.resolve("masks");
+        long active = 0, total = 0;
         TrainConfig config = TrainConfig.parse(args(model, data, dir.resolve("unused"), 1, 2, ""));
         try (Stream s = Stream.create(Device.CPU); Checkpoint ckpt = Checkpoints.open(model);
              LlamaWeights w = LlamaWeights.upload(ckpt, s, DType.F32);
@@ -156,8 +159,16 @@ public class DataParallelSftTest {
             List<Tensor> owned = new ArrayList<>();
             try {
                 for (LoraPair p : a.pairs()) {
-                    Tensor ma = Tensor.ofBytes(s, SftMaskedStartTest.randomMask(rng, p.a().numel()), p.a().shape());
-                    Tensor mb = Tensor.ofBytes(s, SftMaskedStartTest.randomMask(rng, p.b().numel()), p.b().shape());
+                    byte[] hostA = SftMaskedStartTest.randomMask(rng, p.a().numel());
+                    byte[] hostB = SftMaskedStartTest.randomMask(rng, p.b().numel());
+                    for (byte[] m : List.of(hostA, hostB)) {
+                        for (byte x : m) {
+                            active += x != 0 ? 1 : 0;
+                        }
+                        total += m.length;
+                    }
+                    Tensor ma = Tensor.ofBytes(s, hostA, p.a().shape());
+                    Tensor mb = Tensor.ofBytes(s, hostB, p.b().shape());
                     owned.add(ma);
                     owned.add(mb);
                     a.setMasks(p.layer(), p.target(), ma, mb);
@@ -168,8 +179,32 @@ public class DataParallelSftTest {
             }
         }
         Capture single = run(args(model, data, dir.resolve("one"), 1, 2, "--masks " + masks));
-        Capture dp = run(args(model, data, dir.resolve("dp"), 3, 2, "--masks " + masks));
+        // 3 ranks, each behind a spy that counts the F32 elements it all-reduces
+        TrainConfig three = TrainConfig.parse(args(model, data, dir.resolve("dp"), 3, 2, "--masks " + masks));
+        List<LocalCollective> group = LocalCollective.group(3, Duration.ofSeconds(60));
+        Capture dp = new Capture();
+        List<Spy> spies = List.of(new Spy(group.get(0), -1), new Spy(group.get(1), -1), new Spy(group.get(2), -1));
+        var results = RankThreads.runAll(3, "sft-masked", rank -> SftRun.runRank(three,
+                rank == 0 ? dp : new SftRun.RunListener() { }, spies.get(rank), Device.CPU));
+        results.forEach(o -> assertNull(o.failure()));
         assertAdapterClose(single.adapter, dp.adapter, 2, "masked stage, 3 ranks vs 1");
+        assertTrue(active < total, active + " of " + total);
+        for (Spy spy : spies) {
+            assertEquals(2 * active, spy.elements, "2 steps × the active elements only, not all " + total);
+        }
+    }
+
+    @Test
+    void settingsOfAMultiProcessRunAreCheckedFirst(TestInfo info, @TempDir Path dir) throws IOException {
+        assumeFalse(Lorapar.cudaAvailable(), "with a GPU, rank 1 would wait for a rank 0");
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        String noGpu = SftRunTest.run(args(model, data, dir.resolve("mp"), 1, 2, "--world_size 2 --rank 1"), 2);
+        assertTrue(noGpu.contains("local rank 1 has no CUDA device") && noGpu.contains("data_parallel"), noGpu);
+        String both = SftRunTest.run(args(model, data, dir.resolve("mp"), 2, 2, "--world_size 2 --rank 0"), 2);
+        assertTrue(both.contains("data_parallel 2 with world_size 2"), both);
+        String badRank = SftRunTest.run(args(model, data, dir.resolve("mp"), 1, 2, "--world_size 2 --rank 2"), 2);
+        assertTrue(badRank.contains("rank 2 is outside [0, world size 2)"), badRank);
     }
 
     @Test
@@ -181,7 +216,7 @@ public class DataParallelSftTest {
         long t0 = System.nanoTime();
         // rank 1 dies in step 2 after its backward passes, as it starts summing gradients
         var results = RankThreads.runAll(2, "sft-fail", rank -> SftRun.runRank(config, new SftRun.RunListener() { },
-                rank == 0 ? group.get(0) : new FailingAt(group.get(1), 2), Device.CPU));
+                rank == 0 ? group.get(0) : new Spy(group.get(1), 2), Device.CPU));
         Throwable atZero = results.get(0).failure(), atOne = results.get(1).failure();
         assertTrue(atOne instanceof IllegalStateException && atOne.getMessage().contains("GPU fell off"),
                 String.valueOf(atOne));
@@ -214,15 +249,19 @@ public class DataParallelSftTest {
         assertAdapterClose(whole.adapter, resumed.adapter, 4, "2 ranks to step 2, 3 ranks to step 4");
     }
 
-    /** A rank whose gradient all-reduce of step {@code failStep} throws (the rank dies mid-step). */
-    static final class FailingAt implements Collective {
+    /**
+     * A rank's collective that counts the F32 tensor elements it all-reduces, and whose {@code failAt}-th tensor
+     * all-reduce (the gradients of that step) throws instead (the rank dies mid-step; -1 = never).
+     */
+    static final class Spy implements Collective {
         private final Collective inner;
-        private final int failStep;
-        private int gradientCalls;
+        private final int failAt;
+        private int tensorCalls;
+        long elements;
 
-        FailingAt(Collective inner, int failStep) {
+        Spy(Collective inner, int failAt) {
             this.inner = inner;
-            this.failStep = failStep;
+            this.failAt = failAt;
         }
 
         @Override
@@ -242,14 +281,15 @@ public class DataParallelSftTest {
 
         @Override
         public void allReduceSum(Stream stream, Tensor t) {
-            inner.allReduceSum(stream, t);
+            allReduceSum(stream, List.of(t));
         }
 
         @Override
         public void allReduceSum(Stream stream, List<Tensor> ts) {
-            if (++gradientCalls == failStep) {
+            if (++tensorCalls == failAt) {
                 throw new IllegalStateException("GPU fell off the bus");
             }
+            ts.forEach(t -> elements += t.numel());
             inner.allReduceSum(stream, ts);
         }
 
