@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * differs by at most about k·u·Σ|g_i| (u = 2^-24; Σ|g_i| &lt; 1 for this model). AdamW with ε = 1e-3 (set here) is
  * Lipschitz in the gradient with a constant of about 2/ε (its update m / (√v + ε) changes by at most 2·|Δg|/ε), so a
  * weight differs after s steps by at most about s·lr·(2/ε)·k·u ≈ 3 · 5e-3 · 2000 · 3.6e-7 ≈ 1.1e-5, plus the fp32
- * rounding of the weight itself. Asserted: |Δ| ≤ 2e-6 + 1e-5·|w| per step (observed: ~2e-7). (With the default
+ * rounding of the weight itself. Asserted: |Δ| ≤ 2e-6 + 1e-5·|w| per step (observed: ≤ 2e-8). (With the default
  * ε = 1e-8 the update of an element whose summed gradient nearly cancels is ±lr whichever sign the rounding gives,
  * so no useful element-wise bound exists.)
  */
