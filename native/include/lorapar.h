@@ -42,7 +42,8 @@ enum {
     LP_ERR_CUBLAS = 4,           /* a cuBLAS / cuBLASLt error                                      */
     LP_ERR_UNSUPPORTED = 5,      /* dtype / mode combination not implemented on this backend       */
     LP_ERR_NO_DEVICE = 6,        /* CUDA asked for but not built in, no driver, or bad ordinal     */
-    LP_ERR_INTERNAL = 7          /* a bug: an invariant of the library itself failed               */
+    LP_ERR_INTERNAL = 7,         /* a bug: an invariant of the library itself failed               */
+    LP_ERR_COLLECTIVE = 8        /* NCCL missing or failed, a peer failed, or a collective timed out */
 };
 
 typedef int32_t lp_dtype;
@@ -444,6 +445,48 @@ LP_API lp_status lp_graph_end_capture(lp_stream stream, lp_graph *out_graph);
 LP_API lp_status lp_graph_launch(lp_graph graph, lp_stream stream);
 /* NULL is a no-op. */
 LP_API lp_status lp_graph_destroy(lp_graph graph);
+
+/* ---------------------------------------------------------------- NCCL collectives (CUDA only) */
+/*
+ * Data parallelism over GPUs through NCCL. libnccl.so.2 is opened (dlopen) at the first lp_nccl_* call, so
+ * neither the build nor CPU-only runs need NCCL; without it (or without the CUDA backend) every call fails
+ * with LP_ERR_COLLECTIVE / LP_ERR_NO_DEVICE and a message saying so. NCCL_NVLS_ENABLE=0 (NVLink multicast
+ * off) and NCCL_COMM_BLOCKING=0 (non-blocking communicators, so that every wait has a deadline) are set in
+ * the environment before the first communicator is made, unless already set.
+ * Usage: rank 0 makes an id (lp_nccl_get_unique_id) and hands it to every rank (threads of this process, or
+ * processes through a rendezvous); each rank calls lp_nccl_comm_init with it (this waits for all ranks, up to
+ * timeout_s), then queues collectives on a CUDA stream of its device and waits with lp_nccl_wait. A wait
+ * that passes its deadline, or a communicator error (a peer died: ncclRemoteError, …), aborts the
+ * communicator and returns LP_ERR_COLLECTIVE naming the call; the communicator is then only good for
+ * lp_nccl_comm_destroy.
+ */
+#define LP_NCCL_UNIQUE_ID_BYTES 128
+typedef int32_t lp_nccl_type;
+enum { LP_NCCL_F32 = 0, LP_NCCL_F64 = 1, LP_NCCL_I64 = 2, LP_NCCL_U8 = 3 };
+typedef struct lp_nccl_comm_s *lp_nccl_comm;
+
+/* The NCCL version code (e.g. 22703 for 2.27.3); loads the library. */
+LP_API lp_status lp_nccl_version(int32_t *out_version);
+/* Writes LP_NCCL_UNIQUE_ID_BYTES bytes. */
+LP_API lp_status lp_nccl_get_unique_id(uint8_t *out_id);
+/* Rank `rank` of `world_size` on CUDA device `device`; returns when all ranks joined (or fails after timeout_s). */
+LP_API lp_status lp_nccl_comm_init(int32_t device, int32_t world_size, int32_t rank, const uint8_t *id,
+                                   double timeout_s, lp_nccl_comm *out_comm);
+/* Queues an in-place sum of `count` elements at device pointer data over all ranks on `stream`. */
+LP_API lp_status lp_nccl_all_reduce_sum(lp_nccl_comm comm, lp_stream stream, void *data, int64_t count,
+                                        lp_nccl_type type);
+/* Queues a broadcast of `bytes` bytes at device pointer data from rank `root` on `stream`. */
+LP_API lp_status lp_nccl_broadcast(lp_nccl_comm comm, lp_stream stream, void *data, int64_t bytes, int32_t root);
+/* Brackets several queued collectives into one fused launch (ncclGroupStart / ncclGroupEnd); group_end waits
+ * (≤ timeout_s) until they are queued. */
+LP_API lp_status lp_nccl_group_start(void);
+LP_API lp_status lp_nccl_group_end(lp_nccl_comm comm, double timeout_s);
+/* Waits until the stream's queued work is done, polling the communicator for errors; timeout → abort. */
+LP_API lp_status lp_nccl_wait(lp_nccl_comm comm, lp_stream stream, double timeout_s);
+/* Aborts the communicator (pending collectives of the other ranks then fail); idempotent. */
+LP_API lp_status lp_nccl_comm_abort(lp_nccl_comm comm);
+/* Destroys (or, after an abort or error, frees) the communicator; NULL is a no-op. */
+LP_API lp_status lp_nccl_comm_destroy(lp_nccl_comm comm);
 
 #ifdef __cplusplus
 }

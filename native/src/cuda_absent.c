@@ -246,3 +246,41 @@ lp_status lp_cuda_graph_end_capture(lp_stream stream, lp_graph graph) {
 lp_status lp_cuda_graph_launch(lp_graph graph, lp_stream stream) { return lp_cuda_not_built("lp_graph_launch"); }
 
 lp_status lp_cuda_graph_release(lp_graph graph) { return lp_cuda_not_built("lp_graph_destroy"); }
+
+/* ---------------------------------------------------------------- NCCL */
+
+static lp_status lp_nccl_not_built(const char *fn) {
+    return lp_fail(LP_ERR_NO_DEVICE, "%s: lorapar was built without the CUDA backend (NCCL collectives need it)", fn);
+}
+
+lp_status lp_cuda_nccl_version(int32_t *out_version) {
+    *out_version = 0;
+    return lp_nccl_not_built("lp_nccl_version");
+}
+
+lp_status lp_cuda_nccl_get_unique_id(uint8_t *out_id) { return lp_nccl_not_built("lp_nccl_get_unique_id"); }
+
+lp_status lp_cuda_nccl_comm_init(lp_nccl_comm comm, const uint8_t *id, double timeout_s) {
+    return lp_nccl_not_built("lp_nccl_comm_init");
+}
+
+lp_status lp_cuda_nccl_all_reduce_sum(lp_nccl_comm comm, lp_stream stream, void *data, int64_t count,
+                                      lp_nccl_type type) {
+    return lp_nccl_not_built("lp_nccl_all_reduce_sum");
+}
+
+lp_status lp_cuda_nccl_broadcast(lp_nccl_comm comm, lp_stream stream, void *data, int64_t bytes, int32_t root) {
+    return lp_nccl_not_built("lp_nccl_broadcast");
+}
+
+lp_status lp_cuda_nccl_group_start(void) { return lp_nccl_not_built("lp_nccl_group_start"); }
+
+lp_status lp_cuda_nccl_group_end(lp_nccl_comm comm, double timeout_s) { return lp_nccl_not_built("lp_nccl_group_end"); }
+
+lp_status lp_cuda_nccl_wait(lp_nccl_comm comm, lp_stream stream, double timeout_s) {
+    return lp_nccl_not_built("lp_nccl_wait");
+}
+
+lp_status lp_cuda_nccl_comm_abort(lp_nccl_comm comm) { return lp_nccl_not_built("lp_nccl_comm_abort"); }
+
+lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm) { return LP_OK; }

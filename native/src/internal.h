@@ -76,6 +76,24 @@ lp_status lp_cuda_graph_launch(lp_graph graph, lp_stream stream);
 /* Destroys graph->exec and drops the reference (does not free the struct). */
 lp_status lp_cuda_graph_release(lp_graph graph);
 
+/* ---- NCCL (cuda-kernels/src/nccl.cu, or cuda_absent.c): the public lp_nccl_* in api/nccl.c validate first */
+struct lp_nccl_comm_s {
+    int32_t device, rank, world_size;
+    void *comm;      /* ncclComm_t */
+    int32_t broken;  /* aborted, or an error was seen: only destroy is allowed */
+};
+lp_status lp_cuda_nccl_version(int32_t *out_version);
+lp_status lp_cuda_nccl_get_unique_id(uint8_t *out_id);
+lp_status lp_cuda_nccl_comm_init(lp_nccl_comm comm, const uint8_t *id, double timeout_s);
+lp_status lp_cuda_nccl_all_reduce_sum(lp_nccl_comm comm, lp_stream stream, void *data, int64_t count,
+                                      lp_nccl_type type);
+lp_status lp_cuda_nccl_broadcast(lp_nccl_comm comm, lp_stream stream, void *data, int64_t bytes, int32_t root);
+lp_status lp_cuda_nccl_group_start(void);
+lp_status lp_cuda_nccl_group_end(lp_nccl_comm comm, double timeout_s);
+lp_status lp_cuda_nccl_wait(lp_nccl_comm comm, lp_stream stream, double timeout_s);
+lp_status lp_cuda_nccl_comm_abort(lp_nccl_comm comm);
+lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm);
+
 /* ---- ops: same signature as the public lp_X, one per backend */
 #define LP_BACKEND_OPS(P)                                                                                       \
     lp_status P##fill(lp_stream stream, void *dst, lp_dtype dtype, int64_t n, double value);                   \

@@ -1,6 +1,6 @@
 package dev.lorapar.core;
 
-/** The {@code lp_status} codes of {@code lorapar.h} (0..7), plus {@link #UNKNOWN} for any other value. */
+/** The {@code lp_status} codes of {@code lorapar.h} (0..8), plus {@link #UNKNOWN} for any other value. */
 public enum NativeStatus {
     /** {@code LP_OK} (0). */
     OK(0, "LP_OK"),
@@ -18,7 +18,9 @@ public enum NativeStatus {
     NO_DEVICE(6, "LP_ERR_NO_DEVICE"),
     /** {@code LP_ERR_INTERNAL} (7): an invariant of the library itself failed. */
     INTERNAL(7, "LP_ERR_INTERNAL"),
-    /** A status code outside 0..7 (code -1 here; the raw value is in the exception message). */
+    /** {@code LP_ERR_COLLECTIVE} (8): NCCL missing or failed, a peer failed, or a collective timed out. */
+    COLLECTIVE(8, "LP_ERR_COLLECTIVE"),
+    /** A status code outside 0..8 (code -1 here; the raw value is in the exception message). */
     UNKNOWN(-1, "LP_ERR_UNKNOWN");
 
     private final int code;
@@ -39,7 +41,7 @@ public enum NativeStatus {
         return cName;
     }
 
-    /** The status for a native code; {@link #UNKNOWN} for codes outside 0..7. */
+    /** The status for a native code; {@link #UNKNOWN} for codes outside 0..8. */
     public static NativeStatus fromCode(int code) {
         for (NativeStatus s : values()) {
             if (s.code == code && s != UNKNOWN) {

@@ -33,9 +33,20 @@ public final class OptimizerStep implements AutoCloseable {
     private final BaseGradients baseGrads;      // full fine-tuning mode
     private final MaskedAdamW optimizer;
     private final LrSchedule schedule;
+    private final GradientSync sync;
 
     public OptimizerStep(Stream stream, LlamaWeights weights, LoraAdapter adapter, LlamaForwardBackward.Options options,
                          LrSchedule schedule, MaskedAdamW.Hyper hyper) {
+        this(stream, weights, adapter, options, schedule, hyper, GradientSync.NONE);
+    }
+
+    /**
+     * With {@code sync} ≠ NONE this is one rank of a data-parallel run: {@link #step} gets this rank's share of the
+     * step's micro-batches, and tokens, losses and gradients are summed over the ranks through {@code sync}.
+     */
+    public OptimizerStep(Stream stream, LlamaWeights weights, LoraAdapter adapter, LlamaForwardBackward.Options options,
+                         LrSchedule schedule, MaskedAdamW.Hyper hyper, GradientSync sync) {
+        this.sync = Objects.requireNonNull(sync, "sync");
         this.stream = Objects.requireNonNull(stream, "stream");
         this.weights = Objects.requireNonNull(weights, "weights");
         this.adapter = adapter;
@@ -94,42 +105,64 @@ public final class OptimizerStep implements AutoCloseable {
 
     /**
      * Accumulates the gradients of {@code microBatches} (mean loss over all their counted tokens), then takes optimizer
-     * step n + 1. A step whose batches count no target token changes nothing and reports NaN loss.
+     * step n + 1. A step whose batches count no target token changes nothing and reports NaN loss. Data parallel
+     * (a {@link GradientSync} other than NONE): {@code microBatches} are this rank's share of the step (possibly
+     * none); the loss scale is 1 / (target tokens of the whole step over all ranks), the gradients are summed over
+     * the ranks before clipping, and the result (loss, tokens, norm) is the whole step's, the same on every rank.
      */
     public Result step(List<TokenBatch> microBatches) {
-        if (microBatches == null || microBatches.isEmpty()) {
+        if (microBatches == null || (microBatches.isEmpty() && sync.single())) {
             throw new IllegalArgumentException("an optimizer step needs at least one micro-batch");
         }
-        int tokens = 0;
+        long localTokens = 0;
         for (TokenBatch b : microBatches) {
-            tokens += countTargets(b);
+            localTokens += countTargets(b);
         }
+        long tokens = sync.sumTokens(localTokens);
         long next = optimizer.steps() + 1;
         if (tokens == 0) {
             return new Result(optimizer.steps(), Double.NaN, 0, 0, schedule.lr(next));
         }
+        if (tokens > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("an optimizer step of " + tokens + " target tokens (> 2^31)");
+        }
         if (baseGrads != null) {
             baseGrads.zero(stream);
         }
+        if (microBatches.isEmpty() && loraGrads != null) {
+            loraGrads.zero(stream); // this rank adds nothing to the sum
+        }
         float scale = 1f / tokens;
         double lossSum = 0;
+        int firstBad = -1;
         for (int i = 0; i < microBatches.size(); i++) {
             LlamaForwardBackward.Gradients into = new LlamaForwardBackward.Gradients(loraGrads, baseGrads, null, i > 0);
             double loss = pass.forwardBackward(microBatches.get(i), adapter, into, scale).lossSum();
             if (!Double.isFinite(loss)) {
-                throw new NonFiniteLossException(next, i, loss);
+                if (sync.single()) {
+                    throw new NonFiniteLossException(next, i, loss);
+                }
+                firstBad = firstBad < 0 ? i : firstBad; // the other ranks must still meet this one below
             }
             lossSum += loss;
         }
+        lossSum = sync.sumLoss(lossSum);
+        if (!Double.isFinite(lossSum)) {
+            throw new NonFiniteLossException(next, firstBad, lossSum);
+        }
+        sync.sumGradients(stream, optimizer.params());
         double lr = schedule.lr(next);
         double norm = optimizer.step((float) lr);
         if (!Double.isFinite(norm)) {
             throw new NonFiniteLossException(next, -1, norm);
         }
-        return new Result(next, lossSum / tokens, tokens, norm, lr);
+        return new Result(next, lossSum / tokens, (int) tokens, norm, lr);
     }
 
-    /** Mean loss over the counted tokens of {@code batches} (no gradients): the eval loss. */
+    /**
+     * Mean loss over the counted tokens of {@code batches} (no gradients): the eval loss. Data parallel: each rank
+     * passes its share of the eval batches and gets the mean over all of them.
+     */
     public double evalLoss(Iterable<TokenBatch> batches) {
         double sum = 0;
         long tokens = 0;
@@ -138,6 +171,8 @@ public final class OptimizerStep implements AutoCloseable {
             sum += r.lossSum();
             tokens += r.counted();
         }
+        sum = sync.sumLoss(sum);
+        tokens = sync.sumTokens(tokens);
         return tokens == 0 ? Double.NaN : sum / tokens;
     }
 

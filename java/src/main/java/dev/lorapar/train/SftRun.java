@@ -2,7 +2,11 @@ package dev.lorapar.train;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
+import dev.lorapar.dist.Collective;
+import dev.lorapar.dist.LaunchEnv;
+import dev.lorapar.dist.NcclCollective;
 import dev.lorapar.model.LlamaForwardBackward;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -49,10 +53,58 @@ public final class SftRun {
     private SftRun() {
     }
 
+    /**
+     * The run {@code c} describes: one rank; {@code data_parallel} N > 1 ranks as threads of this process
+     * ({@link DataParallelRun}); or, with a world size > 1 (flag or WORLD_SIZE), this process's rank of a
+     * multi-process NCCL run (rendezvous at rank 0, GPU cuda:local_rank). Only rank 0 reports to {@code listener}.
+     */
     public static Outcome run(TrainConfig c, RunListener listener) throws IOException {
+        LaunchEnv env = LaunchEnv.resolve(c.values(), System.getenv());
+        int threads = c.integer("data_parallel");
+        if (env.distributed()) {
+            if (threads > 1) {
+                throw new IllegalArgumentException("data_parallel " + threads + " with world_size " + env.worldSize()
+                        + ": use one (threads of one process, or one process per GPU)");
+            }
+            if (env.localRank() >= Lorapar.cudaDeviceCount()) {
+                throw new IllegalArgumentException("world_size " + env.worldSize() + ": a multi-process run puts each "
+                        + "process on a GPU over NCCL, but local rank " + env.localRank() + " has no CUDA device ("
+                        + Lorapar.cudaDeviceCount() + " usable); on the CPU use data_parallel N instead");
+            }
+            try (NcclCollective collective = NcclCollective.connect(env, DataParallelRun.timeout(c))) {
+                return runRank(c, env.rank() == 0 ? listener : new RunListener() { }, collective,
+                        Device.cuda(env.localRank()));
+            }
+        }
+        if (threads > 1) {
+            return DataParallelRun.threads(c, listener, threads);
+        }
+        return runRank(c, listener, null, RunSetup.device(c));
+    }
+
+    /**
+     * One rank of a run: {@code collective} null = alone. Data parallel: every rank walks the same batch plan and
+     * takes micro-batch i of each step when i mod N = rank; rank 0 alone writes checkpoints and the adapter (the
+     * other ranks pass a silent listener). A failure aborts the collective so the other ranks stop promptly.
+     */
+    public static Outcome runRank(TrainConfig c, RunListener listener, Collective collective, Device device)
+            throws IOException {
+        try {
+            return runRankBody(c, listener, collective, device);
+        } catch (IOException | RuntimeException | Error e) {
+            if (collective != null) {
+                collective.abort(e);
+            }
+            throw e;
+        }
+    }
+
+    private static Outcome runRankBody(TrainConfig c, RunListener listener, Collective collective, Device device)
+            throws IOException {
+        int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
+        GradientSync sync = collective == null ? GradientSync.NONE : new DataParallelSync(collective);
         Path out = Path.of(c.text("output_dir"));
         Files.createDirectories(out);
-        Device device = RunSetup.device(c);
         long seed = c.integer("seed");
         listener.started(c);
         try (Stream stream = Stream.create(device);
@@ -87,7 +139,7 @@ public final class SftRun {
             try (LlamaWeights weights = LlamaWeights.upload(ckpt, stream, dtype);
                  StartingAdapter start = c.bool("full_finetune") ? null : StartingAdapter.open(c, weights, stream);
                  OptimizerStep step = new OptimizerStep(stream, weights, start == null ? null : start.adapter(),
-                         passOptions, schedule, hyper)) {
+                         passOptions, schedule, hyper, sync)) {
                 LoraAdapter adapter = start == null ? null : start.adapter();
                 if (start != null) {
                     listener.dataLoaded(List.of("adapter: " + start.describe(stream)));
@@ -99,6 +151,10 @@ public final class SftRun {
                 if (resumed) {
                     position = RunState.restore(loaded.state().orElseThrow(), step.optimizer(), plan.fingerprint());
                 }
+                if (collective != null && collective.sum(step.steps()) != world * step.steps()) {
+                    throw new IllegalStateException("rank " + rank + " resumed at step " + step.steps() + " but the "
+                            + "ranks disagree: every rank must see the same output_dir/checkpoints");
+                }
                 listener.resumed(loaded.summary(), step.steps(), totalSteps);
                 Iterator<Batch> batches = plan.batches(position, epochs);
                 double lastLoss = Double.NaN, lastEval = Double.NaN;
@@ -106,13 +162,17 @@ public final class SftRun {
                 int checkpointEvery = c.integer("checkpoint_every"), evalEvery = c.integer("eval_every");
                 while (step.steps() < totalSteps && batches.hasNext()) {
                     List<TokenBatch> micro = new ArrayList<>();
+                    List<TokenBatch> mine = new ArrayList<>();
                     while (micro.size() < accumulation && batches.hasNext()) {
                         Batch b = batches.next();
+                        if (micro.size() % world == rank) {
+                            mine.add(b.tokens());
+                        }
                         micro.add(b.tokens());
                         position = b.next();
                     }
                     long t0 = System.nanoTime();
-                    OptimizerStep.Result r = step.step(micro);
+                    OptimizerStep.Result r = step.step(collective == null ? micro : mine);
                     lastLoss = r.meanLoss();
                     long tokens = 0;
                     for (TokenBatch tb : micro) {
@@ -120,19 +180,22 @@ public final class SftRun {
                     }
                     listener.stepDone(r, tokens, (System.nanoTime() - t0) / 1e9, totalSteps);
                     if (evalPlan != null && evalEvery > 0 && r.step() % evalEvery == 0) {
-                        lastEval = evalLoss(step, evalPlan);
+                        lastEval = evalLoss(step, evalPlan, rank, world);
                         lastEvalStep = r.step();
                         listener.evaluated(r.step(), lastEval);
                     }
-                    if (checkpointEvery > 0 && r.step() % checkpointEvery == 0 && r.step() < totalSteps) {
+                    if (rank == 0 && checkpointEvery > 0 && r.step() % checkpointEvery == 0 && r.step() < totalSteps) {
                         Path saved = store.save(RunState.capture(step.optimizer(), position, plan.fingerprint(),
                                 c.values()));
                         listener.checkpointed(r.step(), saved);
                     }
                 }
                 if (evalPlan != null && lastEvalStep != step.steps()) {
-                    lastEval = evalLoss(step, evalPlan);
+                    lastEval = evalLoss(step, evalPlan, rank, world);
                     listener.evaluated(step.steps(), lastEval);
+                }
+                if (rank != 0) {
+                    return new Outcome(step.steps(), lastLoss, lastEval, resumed, out);
                 }
                 Path saved = store.save(RunState.capture(step.optimizer(), position, plan.fingerprint(), c.values()));
                 listener.checkpointed(step.steps(), saved);
@@ -147,10 +210,16 @@ public final class SftRun {
         }
     }
 
-    private static double evalLoss(OptimizerStep step, BatchPlan evalPlan) {
-        List<TokenBatch> all = new ArrayList<>();
-        evalPlan.batches(DataPosition.START, 1).forEachRemaining(b -> all.add(b.tokens()));
-        return step.evalLoss(all);
+    /** The eval loss over all eval batches; data parallel: this rank evaluates batch i when i mod world = rank. */
+    private static double evalLoss(OptimizerStep step, BatchPlan evalPlan, int rank, int world) {
+        List<TokenBatch> mine = new ArrayList<>();
+        int[] i = {0};
+        evalPlan.batches(DataPosition.START, 1).forEachRemaining(b -> {
+            if (i[0]++ % world == rank) {
+                mine.add(b.tokens());
+            }
+        });
+        return step.evalLoss(mine);
     }
 
     /** A loss as text with 6 decimals (the kill test compares these lines exactly). */

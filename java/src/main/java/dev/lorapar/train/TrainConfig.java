@@ -57,6 +57,13 @@ public final class TrainConfig {
         key("checkpoint_every", "200", "optimizer steps between checkpoints (0 = only at the end)");
         key("keep_checkpoints", "2", "checkpoints kept");
         key("log_every", "10", "optimizer steps between plain progress lines");
+        key("data_parallel", "1", "ranks as threads of this process: CPU threads, or GPUs cuda:0 … N−1 over NCCL");
+        key("world_size", "", "processes of a multi-process run (one per GPU, NCCL); empty = WORLD_SIZE or 1");
+        key("rank", "", "this process's rank; empty = RANK or 0");
+        key("local_rank", "", "this process's GPU; empty = LOCAL_RANK or the rank");
+        key("master_addr", "", "rank 0's rendezvous host; empty = MASTER_ADDR or 127.0.0.1");
+        key("master_port", "", "rank 0's rendezvous port; empty = MASTER_PORT or 29500");
+        key("dist_timeout_s", "600", "seconds a rank waits for the others before failing");
     }
 
     private static void key(String name, String defaultValue, String help) {
@@ -212,7 +219,7 @@ public final class TrainConfig {
 
     /** Checks the SFT settings this table has (another table checks its own further settings). */
     private void validate() {
-        for (String k : List.of("max_length", "batch_size", "grad_accumulation", "epochs", "lora_r")) {
+        for (String k : List.of("max_length", "batch_size", "grad_accumulation", "epochs", "lora_r", "data_parallel")) {
             if (has(k) && integer(k) < 1) {
                 throw new IllegalArgumentException(k + " must be ≥ 1, got " + text(k));
             }
@@ -224,6 +231,9 @@ public final class TrainConfig {
         }
         if (has("keep_checkpoints") && integer("keep_checkpoints") < 1) {
             throw new IllegalArgumentException("keep_checkpoints must be ≥ 1, got " + text("keep_checkpoints"));
+        }
+        if (has("dist_timeout_s") && !(real("dist_timeout_s") > 0)) {
+            throw new IllegalArgumentException("dist_timeout_s must be > 0, got " + text("dist_timeout_s"));
         }
         if (has("eval_fraction")) {
             double f = real("eval_fraction");

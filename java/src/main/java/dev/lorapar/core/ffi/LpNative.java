@@ -40,12 +40,12 @@ public final class LpNative {
     // ------------------------------------------------------------------ layouts (from the C ABI)
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final ValueLayout.OfInt C_INT32 = canonical("int32_t", ValueLayout.OfInt.class);
-    private static final ValueLayout.OfLong C_INT64 = canonical("int64_t", ValueLayout.OfLong.class);
+    static final ValueLayout.OfInt C_INT32 = canonical("int32_t", ValueLayout.OfInt.class);
+    static final ValueLayout.OfLong C_INT64 = canonical("int64_t", ValueLayout.OfLong.class);
     private static final ValueLayout.OfLong C_SIZE_T = canonical("size_t", ValueLayout.OfLong.class);
     private static final ValueLayout.OfFloat C_FLOAT = canonical("float", ValueLayout.OfFloat.class);
-    private static final ValueLayout.OfDouble C_DOUBLE = canonical("double", ValueLayout.OfDouble.class);
-    private static final AddressLayout C_POINTER = canonical("void*", AddressLayout.class);
+    static final ValueLayout.OfDouble C_DOUBLE = canonical("double", ValueLayout.OfDouble.class);
+    static final AddressLayout C_POINTER = canonical("void*", AddressLayout.class);
     /** lp_status, lp_dtype, lp_copy_kind, lp_mask_mode are int32_t. */
     private static final ValueLayout.OfInt C_STATUS = C_INT32;
 
@@ -60,7 +60,7 @@ public final class LpNative {
 
     // ------------------------------------------------------------------ binding machinery
 
-    private static final List<String> BOUND = new ArrayList<>();
+    private static final List<String> BOUND = java.util.Collections.synchronizedList(new ArrayList<>());
     private static final MethodHandle NEW_LIBRARY_FAILURE;
 
     static {
@@ -76,11 +76,11 @@ public final class LpNative {
         return new NativeLibraryException(message);
     }
 
-    private static FunctionDescriptor status(MemoryLayout... args) {
+    static FunctionDescriptor status(MemoryLayout... args) {
         return FunctionDescriptor.of(C_STATUS, args);
     }
 
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         BOUND.add(name);
         MethodType type = descriptor.toMethodType();
         Optional<String> failure = NativeLibrary.failure();
@@ -254,11 +254,13 @@ public final class LpNative {
     private static final MethodHandle LP_GRAPH_LAUNCH = bind("lp_graph_launch", status(C_POINTER, C_POINTER));
     private static final MethodHandle LP_GRAPH_DESTROY = bind("lp_graph_destroy", status(C_POINTER));
 
-    private static final List<String> BOUND_SYMBOLS = List.copyOf(BOUND);
 
     /** Every symbol name this class binds (one per function of lorapar.h). */
     public static List<String> boundSymbols() {
-        return BOUND_SYMBOLS;
+        NcclNative.bindAll(); // the lp_nccl_* handles live there
+        synchronized (BOUND) {
+            return List.copyOf(BOUND);
+        }
     }
 
     // ------------------------------------------------------------------ status and error handling
@@ -278,7 +280,7 @@ public final class LpNative {
      * errors pass through (e.g. {@link NativeLibraryException}); a checked one cannot come from a
      * downcall and is wrapped as a bug.
      */
-    private static RuntimeException unexpected(Throwable t) {
+    static RuntimeException unexpected(Throwable t) {
         if (t instanceof RuntimeException re) {
             return re;
         }

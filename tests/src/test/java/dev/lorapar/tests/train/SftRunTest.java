@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and checkpoints; after a crash, a second run in the same output folder resumes from the last checkpoint and lands
  * on exactly the losses of one uninterrupted run; bad settings and bad data give exit status 2 with the reason.
  */
-class SftRunTest {
-    static Path data(Path dir, Rng rng) throws IOException {
+public class SftRunTest {
+    public static Path data(Path dir, Rng rng) throws IOException {
         String[] words = {"cat", "dog", "sun", "tree", "ball", "red", "big", "happy", "ran", "saw"};
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
