@@ -81,12 +81,32 @@ final class Decoding {
     int[] rowInts(int maxBatch) {
         int[] out = new int[3 * maxBatch];
         for (int r = 0; r < requests.size(); r++) {
-            int position = Math.min(requests.get(r).prompt().length + count[r] - 1, maxLength - 1);
+            int position = nextPosition(r);
             out[r] = position;
             out[maxBatch + r] = position + 1;
             out[2 * maxBatch + r] = r * maxLength + position;
         }
         return out;
+    }
+
+    /** The position of the token request r feeds next (its last sampled token), at most maxLength − 1. */
+    int nextPosition(int r) {
+        return Math.min(requests.get(r).prompt().length + count[r] - 1, maxLength - 1);
+    }
+
+    /** Tokens request r has generated so far. */
+    int count(int r) {
+        return count[r];
+    }
+
+    /** Token i of request r's continuation (i < count(r)). */
+    int token(int r, int i) {
+        return tokens[r][i];
+    }
+
+    /** Why request r stopped, or null while it runs. */
+    GenerationResult.StopReason stopReason(int r) {
+        return stopped[r];
     }
 
     /** [maxBatch] I64: the index of the token each row draws next (its sampling counter). */
