@@ -281,6 +281,7 @@ final class DecodeLoop implements Runnable {
                     Active a = group.get(i);
                     a.sequence = seqs.get(i);
                     running.put(a.sequence, a);
+                    runningCount = running.size();
                     deliver(a);
                 }
             } catch (RuntimeException ex) {
@@ -314,6 +315,7 @@ final class DecodeLoop implements Runnable {
     }
 
     private void end(Active a, FinishReason reason, Throwable error) {
+        runningCount = running.size(); // callers removed it already: its row is free before the result is seen
         if (reason != FinishReason.ERROR && reason != FinishReason.CANCELLED) {
             String tail = a.filter.accept(a.text.finish());
             tail += a.filter.finish();
