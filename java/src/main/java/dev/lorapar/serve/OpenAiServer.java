@@ -30,7 +30,7 @@ public final class OpenAiServer implements AutoCloseable {
         server.addConnector(connector);
         handler = new OpenAiHandler(engine, options);
         server.setHandler(handler);
-        server.setStopTimeout(2_000);
+        server.setStopTimeout(0); // close() drains requests itself; idle keep-alive connections are just closed
     }
 
     /** Starts serving {@code engine} as {@code options} say. */
@@ -84,6 +84,15 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         handler.cancelInFlight();
+        long answerDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1); // cancelled ones answer quickly
+        while (handler.inFlight() > 0 && System.nanoTime() < answerDeadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try {
             server.stop();
         } catch (Exception e) {

@@ -20,6 +20,7 @@ import dev.lorapar.tokenizer.Tokenizer;
 import dev.lorapar.tokenizer.Tokenizers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -48,19 +50,50 @@ public final class ServeBench {
     private ServeBench() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the benchmark; 0 on success, 2 for bad arguments, 1 when a run failed. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--smoke")) continue;
+                if (!Set.of("--layers", "--requests_per_client", "--tokenizer").contains(args[i])) {
+                    throw new IllegalArgumentException("unknown argument '" + args[i] + "' (known: --smoke, --layers N, "
+                            + "--requests_per_client N, --tokenizer PATH)");
+                }
+                if (++i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value");
+            }
+            intArg(args, "--layers", 32);
+            intArg(args, "--requests_per_client", 1);
+        } catch (IllegalArgumentException e) {
+            err.println("ServeBench: " + e.getMessage());
+            return 2;
+        }
+        try {
+            bench(args, out);
+            return 0;
+        } catch (Exception e) {
+            err.println("ServeBench: failed: " + e);
+            e.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static void bench(String[] args, PrintStream out) throws Exception {
         boolean smoke = Arrays.asList(args).contains("--smoke");
         int layers = intArg(args, "--layers", 32);
         int perClient = intArg(args, "--requests_per_client", smoke ? 1 : 3);
         String tokPath = strArg(args, "--tokenizer", "../shared/data/llama2-tokenizer/tokenizer.model");
         Device device = smoke ? Device.CPU : Device.cuda(0);
         DType dt = smoke ? DType.F32 : DType.BF16;
-        LlamaConfig c = smoke ? new LlamaConfig(64, 160, 2, 4, 4, 32000, 512, 1e-5, 10000, false, RopeStyle.ROTATE_HALF)
+        LlamaConfig c = smoke ? new LlamaConfig(64, 160, 2, 4, 4, 512, 512, 1e-5, 10000, false, RopeStyle.ROTATE_HALF)
                 : new LlamaConfig(4096, 11008, layers, 32, 32, 32000, 4096, 1e-5, 10000, false, RopeStyle.ROTATE_HALF);
         int promptTokens = smoke ? 16 : 128, newTokens = smoke ? 8 : 128;
         int[] concurrency = smoke ? new int[] {1, 4} : new int[] {1, 16, 64};
         Tokenizer tok = Tokenizers.open(Path.of(tokPath));
-        System.out.println("ServeBench: " + (smoke ? "smoke (CPU, tiny model)" : "LLaMA-2-7B shape, " + layers
+        out.println("ServeBench: " + (smoke ? "smoke (CPU, tiny model)" : "LLaMA-2-7B shape, " + layers
                 + " layers, bf16 on " + device));
         try (Stream stream = Stream.create(device);
              LlamaWeights w = LlamaWeights.randomForBenchmark(c, stream, dt, 7);
@@ -75,21 +108,21 @@ public final class ServeBench {
             try (ServingEngine engine = ServingEngine.of("bench", w, tok, eo);
                  OpenAiServer server = OpenAiServer.start(engine, ServeOptions.loopback(0, eo))) {
                 engine.addAdapter("lora16", adapter);
-                System.out.printf("%-10s %8s %10s %12s %12s %10s%n", "model", "clients", "requests", "out tok/s",
+                out.printf("%-14s %7s %10s %12s %12s %10s%n", "model", "clients", "requests", "out tok/s",
                         "TTFT p50 ms", "p99 ms");
                 for (String model : new String[] {"bench", "bench:lora16"}) {
-                    load(server, model, 1, 1, promptTokens, newTokens, c.vocabSize(), false); // warm-up
+                    load(out, server, model, 1, 1, promptTokens, newTokens, c.vocabSize(), false); // warm-up
                     for (int clients : concurrency) {
-                        load(server, model, clients, perClient, promptTokens, newTokens, c.vocabSize(), true);
+                        load(out, server, model, clients, perClient, promptTokens, newTokens, c.vocabSize(), true);
                     }
                 }
             }
-            decodeBound(w, stream, c, adapter, weightBytes, smoke ? 4 : 64, promptTokens, newTokens);
+            decodeBound(out, w, stream, c, adapter, weightBytes, smoke ? 4 : 64, promptTokens, newTokens);
         }
     }
 
     /** clients virtual threads, each streaming perClient requests in turn; prints tokens/s and TTFT percentiles. */
-    private static void load(OpenAiServer server, String model, int clients, int perClient, int promptTokens,
+    private static void load(PrintStream out, OpenAiServer server, String model, int clients, int perClient, int promptTokens,
                              int newTokens, int vocab, boolean print) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Double> ttft = Collections.synchronizedList(new ArrayList<>());
@@ -117,7 +150,7 @@ public final class ServeBench {
         if (print) {
             List<Double> sorted = new ArrayList<>(ttft);
             Collections.sort(sorted);
-            System.out.printf("%-14s %4d %10d %12.1f %12.1f %10.1f%n", model, clients, clients * perClient,
+            out.printf("%-14s %7d %10d %12.1f %12.1f %10.1f%n", model, clients, clients * perClient,
                     tokens.get() / seconds, pct(sorted, 0.5), pct(sorted, 0.99));
         }
     }
@@ -147,7 +180,7 @@ public final class ServeBench {
     }
 
     /** batch sequences decoded together through ContinuousDecoder (no HTTP): ms/step and % of the bandwidth bound. */
-    private static void decodeBound(LlamaWeights w, Stream stream, LlamaConfig c, LoraAdapter adapter,
+    private static void decodeBound(PrintStream out, LlamaWeights w, Stream stream, LlamaConfig c, LoraAdapter adapter,
                                     double weightBytes, int batch, int promptTokens, int newTokens) {
         SplittableRandom random = new SplittableRandom(5);
         try (ContinuousDecoder d = ContinuousDecoder.create(w, stream, ContinuousDecoder.Options.of(batch,
@@ -168,7 +201,7 @@ public final class ServeBench {
                 double stepMs = (System.nanoTime() - t) / 1e6 / steps;
                 double boundMs = weightBytes / 4.2e12 * 1e3;
                 for (var s : d.running()) d.leave(s);
-                System.out.printf("decode batch %d %s: %.2f ms/step, %.0f tokens/s, bound %.2f ms/step (%.0f%%)%n",
+                out.printf("decode batch %d %s: %.3f ms/step, %.0f tokens/s, weight-bandwidth bound %.4f ms/step (%.1f%% of it)%n",
                         batch, a == null ? "base" : "adapter", stepMs, batch * 1e3 / stepMs, boundMs,
                         100 * boundMs / stepMs);
             }
@@ -182,7 +215,11 @@ public final class ServeBench {
 
     private static int intArg(String[] args, String key, int dflt) {
         String v = strArg(args, key, null);
-        return v == null ? dflt : Integer.parseInt(v);
+        try {
+            return v == null ? dflt : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " takes an integer, got '" + v + "'");
+        }
     }
 
     private static String strArg(String[] args, String key, String dflt) {

@@ -15,6 +15,7 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Tensor;
 import dev.lorapar.serve.CompletionRequest;
 import dev.lorapar.serve.EngineOptions;
 import dev.lorapar.serve.FinishReason;
@@ -150,6 +151,7 @@ class ServeHttpTest {
         System.gc();
         Runtime rt = Runtime.getRuntime();
         long heapBefore = rt.totalMemory() - rt.freeMemory();
+        long tensorsBefore = Tensor.liveBytes();
         long errorsBefore = engine.metrics().finished(FinishReason.ERROR);
         OpenAiStreamingChatModel m = streamingModel();
         List<CompletableFuture<String>> all = new ArrayList<>();
@@ -161,6 +163,7 @@ class ServeHttpTest {
         for (int i = 0; i < 100 && (engine.running() > 0 || engine.queueDepth() > 0); i++) Thread.sleep(10);
         assertEquals(0, engine.running());
         assertEquals(0, engine.queueDepth());
+        assertEquals(tensorsBefore, Tensor.liveBytes(), "device allocations back to the start");
         System.gc();
         long heapAfter = rt.totalMemory() - rt.freeMemory();
         assertTrue(heapAfter - heapBefore < 64L << 20, "heap grew by " + (heapAfter - heapBefore) + " bytes");
@@ -216,6 +219,43 @@ class ServeHttpTest {
                 + "\"max_tokens\":30,\"temperature\":0,\"stop\":[\"" + stop + "\"]}").body());
         assertEquals(full.substring(0, full.indexOf(stop)), j.get("choices").get(0).get("text").asText());
         assertEquals("stop", j.get("choices").get(0).get("finish_reason").asText());
+    }
+
+    @Test
+    void clientDisconnectCancelsItsGeneration() throws Exception {
+        long cancelled = engine.metrics().finished(FinishReason.CANCELLED);
+        String body = "{\"model\":\"" + model + "\",\"prompt\":\"Once\",\"max_tokens\":150,\"stream\":true}";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                    + "application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n").getBytes());
+            socket.getOutputStream().write(bytes);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream()));
+            for (String line; (line = in.readLine()) != null && !line.startsWith("data: "); ) {
+                assertFalse(line.startsWith("HTTP/1.1 4") || line.startsWith("HTTP/1.1 5"), line);
+            }
+        } // the client goes away after the first event
+        for (int i = 0; i < 500 && engine.metrics().finished(FinishReason.CANCELLED) == cancelled; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(cancelled + 1, engine.metrics().finished(FinishReason.CANCELLED), "cancelled on disconnect");
+        assertEquals(200, get("/health").statusCode());
+    }
+
+    @Test
+    void gracefulShutdownFinishesInFlightRequests() throws Exception {
+        OpenAiServer second = OpenAiServer.start(engine, ServeOptions.loopback(0, engine.options()));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(second.baseUrl() + "/v1/completions")).POST(
+                HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"prompt\":\"Once\","
+                        + "\"max_tokens\":120,\"temperature\":0}")).build();
+        CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
+        for (int i = 0; i < 500 && engine.running() == 0; i++) Thread.sleep(2);
+        second.close();
+        HttpResponse<String> r = inFlight.get(30, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(120, JSON.readTree(r.body()).get("usage").get("completion_tokens").asInt());
+        assertThrows(java.io.IOException.class, () -> http.send(req, HttpResponse.BodyHandlers.ofString()),
+                "the listener is closed");
     }
 
     record Bad(String name, String path, String body, int status, String... headers) {
