@@ -221,7 +221,9 @@ public final class ContinuousDecoder implements AutoCloseable {
                     + " free slots");
         }
         for (int r = 0; r < requests.size(); r++) {
-            checkRequest(requests.get(r), r);
+            Objects.requireNonNull(requests.get(r), "request " + r);
+            Decoding.checkRequest("join", "decoder", requests.get(r), r, options.maxLength(),
+                    weights.config().vocabSize(), tokenizer);
         }
         LoraBinding lora = binding(adapter);
         int n = requests.size();
@@ -251,25 +253,6 @@ public final class ContinuousDecoder implements AutoCloseable {
             joined.add(s);
         }
         return joined;
-    }
-
-    private void checkRequest(GenerationRequest q, int r) {
-        Objects.requireNonNull(q, "request " + r);
-        if (q.prompt().length > options.maxLength()) {
-            throw new IllegalArgumentException("join: request " + r + " has a prompt of " + q.prompt().length
-                    + " tokens, maxLength is " + options.maxLength());
-        }
-        int vocab = weights.config().vocabSize();
-        for (int id : q.prompt()) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("join: request " + r + " has token " + id
-                        + " outside the vocabulary [0, " + vocab + ")");
-            }
-        }
-        if (!q.stopStrings().isEmpty() && tokenizer == null) {
-            throw new IllegalArgumentException("join: request " + r + " has stop strings but the decoder was made "
-                    + "without a tokenizer");
-        }
     }
 
     /**

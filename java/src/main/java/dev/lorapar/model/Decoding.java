@@ -31,6 +31,28 @@ final class Decoding {
         stopped = new GenerationResult.StopReason[n];
     }
 
+    /**
+     * Checks request r for a decoder of maxLength positions: prompt length, token ids in [0, vocab), stop strings only
+     * with a tokenizer. Messages start with {@code op} and call the decoder {@code owner}.
+     */
+    static void checkRequest(String op, String owner, GenerationRequest q, int r, int maxLength, int vocab,
+                             Tokenizer tokenizer) {
+        if (q.prompt().length > maxLength) {
+            throw new IllegalArgumentException(op + ": request " + r + " has a prompt of " + q.prompt().length
+                    + " tokens, maxLength is " + maxLength);
+        }
+        for (int id : q.prompt()) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException(op + ": request " + r + " has token " + id
+                        + " outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if (!q.stopStrings().isEmpty() && tokenizer == null) {
+            throw new IllegalArgumentException(op + ": request " + r + " has stop strings but the " + owner
+                    + " was made without a tokenizer");
+        }
+    }
+
     /** Takes the sampled ids [n] of the step; returns true when every request has stopped. */
     boolean accept(int[] sampled) {
         boolean all = true;

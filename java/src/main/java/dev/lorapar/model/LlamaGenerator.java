@@ -109,23 +109,9 @@ public final class LlamaGenerator implements AutoCloseable {
             throw new IllegalArgumentException("generate: " + n + " requests, the generator holds 1.."
                     + options.maxBatch());
         }
-        int vocab = weights.config().vocabSize();
         for (int r = 0; r < n; r++) {
-            GenerationRequest q = requests.get(r);
-            if (q.prompt().length > options.maxLength()) {
-                throw new IllegalArgumentException("generate: request " + r + " has a prompt of " + q.prompt().length
-                        + " tokens, maxLength is " + options.maxLength());
-            }
-            for (int id : q.prompt()) {
-                if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("generate: request " + r + " has token " + id
-                            + " outside the vocabulary [0, " + vocab + ")");
-                }
-            }
-            if (!q.stopStrings().isEmpty() && tokenizer == null) {
-                throw new IllegalArgumentException("generate: request " + r + " has stop strings but the generator "
-                        + "was made without a tokenizer");
-            }
+            Decoding.checkRequest("generate", "generator", requests.get(r), r, options.maxLength(),
+                    weights.config().vocabSize(), tokenizer);
         }
         return n;
     }

@@ -45,6 +45,10 @@ final class DecodeLoop implements Runnable {
         }
     }
 
+    /** Work for the loop thread and how to fail it when the loop ends first. */
+    private record Task(Runnable work, java.util.function.Consumer<Throwable> fail) {
+    }
+
     private final ContinuousDecoder decoder;
     private final Tokenizer tokenizer;
     private final EngineMetrics metrics;
@@ -52,7 +56,7 @@ final class DecodeLoop implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final ArrayDeque<Active> waiting = new ArrayDeque<>();     // guarded by lock
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();     // guarded by lock
+    private final ArrayDeque<Task> tasks = new ArrayDeque<>();         // guarded by lock
     private final Map<Sequence, Active> running = new IdentityHashMap<>(); // loop thread only
     private volatile int runningCount;
     private boolean accepting = true;  // guarded by lock
@@ -121,13 +125,13 @@ final class DecodeLoop implements Runnable {
                 f.completeExceptionally(new IllegalStateException("the engine is closed"));
                 return f;
             }
-            tasks.add(() -> {
+            tasks.add(new Task(() -> {
                 try {
                     f.complete(work.call());
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
-            });
+            }, f::completeExceptionally));
             wake.signalAll();
         } finally {
             lock.unlock();
@@ -168,51 +172,112 @@ final class DecodeLoop implements Runnable {
 
     @Override
     public void run() {
-        while (true) {
-            runTasks();
-            boolean pastGrace;
+        try {
+            while (true) {
+                try {
+                    if (!iterate()) {
+                        return;
+                    }
+                } catch (RuntimeException e) { // never let the loop die: what it was serving ends with ERROR
+                    failEverything(e);
+                }
+            }
+        } finally {
+            failLeftovers();
+        }
+    }
+
+    /** One pass: tasks, cancellations, admissions, one decode step; false when the loop should end. */
+    private boolean iterate() {
+        runTasks();
+        boolean pastGrace;
+        lock.lock();
+        try {
+            pastGrace = stopping && System.nanoTime() >= graceDeadline;
+        } finally {
+            lock.unlock();
+        }
+        dropCancelled(pastGrace);
+        admit();
+        runningCount = running.size();
+        if (running.isEmpty()) {
             lock.lock();
             try {
-                pastGrace = stopping && System.nanoTime() >= graceDeadline;
+                if (!tasks.isEmpty() || (!waiting.isEmpty() && decoder.freeSlots() > 0)) {
+                    return true;
+                }
+                if (stopping && waiting.isEmpty()) {
+                    return false;
+                }
+                wake.await(50, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             } finally {
                 lock.unlock();
             }
-            dropCancelled(pastGrace);
-            admit();
-            runningCount = running.size();
-            if (running.isEmpty()) {
-                lock.lock();
-                try {
-                    if (!tasks.isEmpty() || (!waiting.isEmpty() && decoder.freeSlots() > 0)) {
-                        continue;
-                    }
-                    if (stopping && waiting.isEmpty()) {
-                        return;
-                    }
-                    wake.await(50, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } finally {
-                    lock.unlock();
-                }
-                continue;
+            return true;
+        }
+        List<LoraAdapter> adapters = new ArrayList<>(decoder.runningAdapters());
+        LoraAdapter adapter = adapters.get(Math.floorMod(roundRobin++, adapters.size()));
+        try {
+            for (Sequence s : decoder.step(adapter)) {
+                deliver(running.get(s));
             }
-            List<LoraAdapter> adapters = new ArrayList<>(decoder.runningAdapters());
-            LoraAdapter adapter = adapters.get(Math.floorMod(roundRobin++, adapters.size()));
+        } catch (RuntimeException e) {
+            failAll(adapter, e);
+        }
+        return true;
+    }
+
+    /** Ends every running and waiting generation with ERROR after an unexpected failure of the loop itself. */
+    private void failEverything(RuntimeException e) {
+        for (Active a : new ArrayList<>(running.values())) {
+            running.remove(a.sequence);
             try {
-                for (Sequence s : decoder.step(adapter)) {
-                    deliver(running.get(s));
-                }
-            } catch (RuntimeException e) {
-                failAll(adapter, e);
+                decoder.leave(a.sequence);
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
             }
+            end(a, FinishReason.ERROR, e);
+        }
+        List<Active> dropped;
+        lock.lock();
+        try {
+            dropped = new ArrayList<>(waiting);
+            waiting.clear();
+        } finally {
+            lock.unlock();
+        }
+        dropped.forEach(a -> end(a, FinishReason.ERROR, e));
+    }
+
+    /** The loop ended: tasks never run fail, generations still waiting are cancelled. */
+    private void failLeftovers() {
+        List<Task> left;
+        List<Active> dropped;
+        lock.lock();
+        try {
+            accepting = false;
+            stopping = true;
+            left = new ArrayList<>(tasks);
+            tasks.clear();
+            dropped = new ArrayList<>(waiting);
+            waiting.clear();
+        } finally {
+            lock.unlock();
+        }
+        left.forEach(t -> t.fail().accept(new IllegalStateException("the engine is closed")));
+        dropped.forEach(a -> end(a, FinishReason.CANCELLED, null));
+        for (Active a : new ArrayList<>(running.values())) {
+            running.remove(a.sequence);
+            end(a, FinishReason.CANCELLED, null);
         }
     }
 
     private void runTasks() {
         while (true) {
-            Runnable t;
+            Task t;
             lock.lock();
             try {
                 t = tasks.poll();
@@ -222,7 +287,7 @@ final class DecodeLoop implements Runnable {
             if (t == null) {
                 return;
             }
-            t.run();
+            t.work().run();
         }
     }
 

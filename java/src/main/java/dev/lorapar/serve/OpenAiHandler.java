@@ -34,6 +34,7 @@ final class OpenAiHandler extends Handler.Abstract {
     private final long created = System.currentTimeMillis() / 1000;
     private volatile boolean draining;
     private final java.util.Set<Generation> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
 
     OpenAiHandler(ServingEngine engine, ServeOptions options) {
         this.engine = engine;
@@ -46,9 +47,33 @@ final class OpenAiHandler extends Handler.Abstract {
         draining = true;
     }
 
-    /** Generations of requests still being answered. */
+    /** Generation requests still being answered (from arrival until their last byte is written). */
     int inFlight() {
-        return inFlight.size();
+        return answering.get();
+    }
+
+    /** callback, counting the request as being answered until it completes. */
+    private Callback tracked(Callback callback) {
+        answering.incrementAndGet();
+        return new Callback() {
+            @Override
+            public void succeeded() {
+                try {
+                    callback.succeeded();
+                } finally {
+                    answering.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                try {
+                    callback.failed(x);
+                } finally {
+                    answering.decrementAndGet();
+                }
+            }
+        };
     }
 
     /** Cancels every generation still being answered (the end of a shutdown's grace period). */
@@ -57,7 +82,8 @@ final class OpenAiHandler extends Handler.Abstract {
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback original) {
+        Callback callback = request.getMethod().equals("POST") ? tracked(original) : original;
         if (options.corsOrigin() != null) {
             response.getHeaders().put("Access-Control-Allow-Origin", options.corsOrigin());
             response.getHeaders().put("Access-Control-Allow-Headers", "Authorization, Content-Type");

@@ -249,7 +249,8 @@ class ServeHttpTest {
                 HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"prompt\":\"Once\","
                         + "\"max_tokens\":120,\"temperature\":0}")).build();
         CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
-        for (int i = 0; i < 500 && engine.running() == 0; i++) Thread.sleep(2);
+        for (int i = 0; i < 2500 && engine.running() == 0; i++) Thread.sleep(2);
+        assertTrue(engine.running() > 0, "the request is being generated");
         second.close();
         HttpResponse<String> r = inFlight.get(30, TimeUnit.SECONDS);
         assertEquals(200, r.statusCode(), r.body());
