@@ -132,10 +132,20 @@ public final class ServingEngine implements AutoCloseable {
         return modelName;
     }
 
+    /** The tokenizer of the model (thread-safe). */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
+    /**
+     * The served weights, e.g. to make an adapter for {@link #addAdapter} ({@link LoraAdapter#create} on a stream of
+     * the same device). Owned by the engine when it loaded them ({@link #open}); do not close or modify them.
+     */
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    /** The sizes the engine was opened with. */
     public EngineOptions options() {
         return options;
     }

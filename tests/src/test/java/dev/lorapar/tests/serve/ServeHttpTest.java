@@ -15,7 +15,10 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.tests.support.Rng;
 import dev.lorapar.serve.CompletionRequest;
 import dev.lorapar.serve.EngineOptions;
 import dev.lorapar.serve.FinishReason;
@@ -208,6 +211,32 @@ class ServeHttpTest {
         assertTrue(metrics.contains("lorapar_requests_total{outcome=\"length\"}"), metrics);
         assertTrue(metrics.contains("lorapar_time_to_first_token_seconds_bucket"));
         assertTrue(metrics.contains("lorapar_queue_depth 0"));
+    }
+
+    @Test
+    void adapterByModelNameChatLogprobsAndNoCorsByDefault() throws Exception {
+        try (Stream s = Stream.create(Device.CPU);
+             LoraAdapter a = ServingEngineTest.randomAdapter(engine.weights(), s, Rng.forTest("serve-http-adapter"))) {
+            engine.addAdapter("lora", a);
+            try {
+                JsonNode models = JSON.readTree(get("/v1/models").body());
+                assertEquals(model + ":lora", models.get("data").get(1).get("id").asText());
+                int[] prompt = engine.encodeChat(null, List.of(new ChatTurn("Hi", null)));
+                String want = engine.generate(CompletionRequest.greedy("lora", prompt, 12)).text();
+                HttpResponse<String> r = post("/v1/chat/completions", "{\"model\":\"" + model + ":lora\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":12,"
+                        + "\"temperature\":0,\"logprobs\":true}");
+                assertEquals(200, r.statusCode(), r.body());
+                assertTrue(r.headers().firstValue("access-control-allow-origin").isEmpty(), "CORS off by default");
+                JsonNode choice = JSON.readTree(r.body()).get("choices").get(0);
+                assertEquals(want, choice.get("message").get("content").asText());
+                assertEquals("assistant", choice.get("message").get("role").asText());
+                JsonNode content = choice.get("logprobs").get("content");
+                assertTrue(content.size() >= 1 && content.get(0).get("logprob").asDouble() <= 0, r.body());
+            } finally {
+                engine.unloadAdapter("lora");
+            }
+        }
     }
 
     @Test

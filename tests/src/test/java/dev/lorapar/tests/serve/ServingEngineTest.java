@@ -174,6 +174,22 @@ class ServingEngineTest {
     }
 
     @Test
+    void ggufModelWithItsOwnVocabularyMatchesLlamaGenerator() throws Exception {
+        Path gguf = SharedData.require("gguf-llama-2-tiny-random/llama-2-tiny-random.gguf");
+        try (ServingEngine e = ServingEngine.open(gguf, Device.CPU, DType.F32, new EngineOptions(2, 16, 2, true));
+             Checkpoint ckpt = Checkpoints.open(gguf); Stream s = Stream.create(Device.CPU);
+             LlamaWeights w = LlamaWeights.upload(ckpt, s, DType.F32);
+             LlamaGenerator ref = LlamaGenerator.create(w, s, LlamaGenerator.Options.of(1, 16), null)) {
+            assertEquals("llama-2-tiny-random", e.modelName());
+            int[] prompt = e.encodePrompt("Hello world");
+            assertEquals(32000, e.tokenizer().vocabSize());
+            int[] want = ref.generate(List.of(new GenerationRequest(prompt, 3, Sampling.greedy(),
+                    new int[] {e.tokenizer().eosId()}, null)), null).get(0).tokens();
+            assertArrayEquals(want, e.generate(CompletionRequest.greedy(null, prompt, 3)).tokens());
+        }
+    }
+
+    @Test
     void cancelWaitingAndCloseInFlight() throws Exception {
         long before = Tensor.liveBytes();
         ServingEngine e = open(1, 4);
