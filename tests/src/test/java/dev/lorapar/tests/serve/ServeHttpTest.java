@@ -240,6 +240,20 @@ class ServeHttpTest {
     }
 
     @Test
+    void seedsMakeSamplingReproducible() throws Exception {
+        String body = "{\"model\":\"" + model + "\",\"prompt\":\"Once\",\"max_tokens\":20,\"temperature\":1.0,"
+                + "\"top_p\":0.95,\"n\":4,\"seed\":";
+        JsonNode a = JSON.readTree(post("/v1/completions", body + "7}").body()).get("choices");
+        JsonNode b = JSON.readTree(post("/v1/completions", body + "7}").body()).get("choices");
+        JsonNode c = JSON.readTree(post("/v1/completions", body + "8}").body()).get("choices");
+        assertEquals(a, b, "the same seed gives the same choices");
+        java.util.Set<String> texts = new java.util.HashSet<>();
+        a.forEach(choice -> texts.add(choice.get("text").asText()));
+        assertTrue(texts.size() > 1, "choice i samples with seed + i: " + a);
+        assertEquals(a.get(1).get("text"), c.get(0).get("text"), "seed 7 choice 1 = seed 8 choice 0");
+    }
+
+    @Test
     void stopStringsCutTheText() throws Exception {
         String full = JSON.readTree(post("/v1/completions", "{\"model\":\"" + model + "\",\"prompt\":\"Once\","
                 + "\"max_tokens\":30,\"temperature\":0}").body()).get("choices").get(0).get("text").asText();
@@ -340,7 +354,13 @@ class ServeHttpTest {
         try (ServingEngine small = ServingEngine.open(bin, Tokenizers.open(bin.resolveSibling("tok512.bin")),
                 Device.CPU, DType.F32, new EngineOptions(1, 600, 0, true));
              OpenAiServer secured = OpenAiServer.start(small, new ServeOptions("127.0.0.1", 0, "s3cret", 1 << 16,
-                     500, 500, 2, null, 1000))) {
+                     500, 500, 2, "https://app.example", 1000))) {
+            HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create(secured.baseUrl()
+                    + "/v1/completions")).method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, preflight.statusCode(), "CORS preflight needs no key");
+            assertEquals("https://app.example", preflight.headers().firstValue("access-control-allow-origin")
+                    .orElse(null));
             String body = "{\"model\":\"" + small.modelName() + "\",\"prompt\":\"x\",\"max_tokens\":2}";
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(secured.baseUrl() + "/v1/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString(body));
