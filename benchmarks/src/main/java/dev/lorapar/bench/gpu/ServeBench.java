@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * prompts of 128 random token ids, 128 new tokens, greedy), with the base model and with a rank-16 all-projection
  * adapter: output tokens/s and p50 / p99 time to first token. Then batch-64 decode through ContinuousDecoder alone
  * against the weight-bandwidth bound (weight bytes per step at 4.2 TB/s, as ModelBench). {@code --smoke}: a tiny
- * model on the CPU. Options: --layers N (32), --requests_per_client N (3), --tokenizer PATH
- * (../shared/data/llama2-tokenizer/tokenizer.model: only its 32000-entry vocabulary is used, to decode ids).
+ * model on the CPU. Options: --layers N (32), --requests_per_client N (3), --tokenizer PATH (default: a synthetic
+ * vocabulary of the model's size; prompts are token ids, so the tokenizer only turns generated ids into text).
  */
 public final class ServeBench {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,14 +85,14 @@ public final class ServeBench {
         boolean smoke = Arrays.asList(args).contains("--smoke");
         int layers = intArg(args, "--layers", 32);
         int perClient = intArg(args, "--requests_per_client", smoke ? 1 : 3);
-        String tokPath = strArg(args, "--tokenizer", "../shared/data/llama2-tokenizer/tokenizer.model");
+        String tokPath = strArg(args, "--tokenizer", null);
         Device device = smoke ? Device.CPU : Device.cuda(0);
         DType dt = smoke ? DType.F32 : DType.BF16;
         LlamaConfig c = smoke ? new LlamaConfig(64, 160, 2, 4, 4, 512, 512, 1e-5, 10000, false, RopeStyle.ROTATE_HALF)
                 : new LlamaConfig(4096, 11008, layers, 32, 32, 32000, 4096, 1e-5, 10000, false, RopeStyle.ROTATE_HALF);
         int promptTokens = smoke ? 16 : 128, newTokens = smoke ? 8 : 128;
         int[] concurrency = smoke ? new int[] {1, 4} : new int[] {1, 16, 64};
-        Tokenizer tok = Tokenizers.open(Path.of(tokPath));
+        Tokenizer tok = tokPath != null ? Tokenizers.open(Path.of(tokPath)) : syntheticTokenizer(c.vocabSize());
         out.println("ServeBench: " + (smoke ? "smoke (CPU, tiny model)" : "LLaMA-2-7B shape, " + layers
                 + " layers, bf16 on " + device));
         try (Stream stream = Stream.create(device);
@@ -205,6 +205,30 @@ public final class ServeBench {
                         batch, a == null ? "base" : "adapter", stepMs, batch * 1e3 / stepMs, boundMs,
                         100 * boundMs / stepMs);
             }
+        }
+    }
+
+    /**
+     * A llama2.c tokenizer of {@code vocab} pieces made up here (unk, BOS, EOS, the 256 byte tokens, then "t&lt;id&gt;"):
+     * the prompts are token ids, so only decoding generated ids to text needs it.
+     */
+    private static Tokenizer syntheticTokenizer(int vocab) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bytes.write(head.putInt(16).array());
+        for (int id = 0; id < vocab; id++) {
+            String piece = id == 0 ? "<unk>" : id == 1 ? "\n<s>\n" : id == 2 ? "\n</s>\n"
+                    : id < 259 ? String.format("<0x%02X>", id - 3) : " t" + id;
+            byte[] b = piece.getBytes(StandardCharsets.UTF_8);
+            java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(8 + b.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            bytes.write(rec.putFloat(0f).putInt(b.length).put(b).array());
+        }
+        Path file = java.nio.file.Files.createTempFile("serve-bench-tokenizer", ".bin");
+        try {
+            java.nio.file.Files.write(file, bytes.toByteArray());
+            return dev.lorapar.tokenizer.Llama2cTokenizerLoader.load(file, vocab);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
         }
     }
 

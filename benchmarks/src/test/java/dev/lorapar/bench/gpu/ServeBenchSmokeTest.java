@@ -7,20 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** ServeBench --smoke on the CPU: the server, the load generator and the decode-bound section all run. */
 class ServeBenchSmokeTest {
-    static final Path TOKENIZER = Path.of("../../shared/data/llama2-tokenizer/tokenizer.model");
-
     @Test
     void smokeRunPrintsEveryTable() {
-        Assumptions.assumeTrue(Files.isRegularFile(TOKENIZER), "no " + TOKENIZER + " (../shared data absent)");
         ByteArrayOutputStream console = new ByteArrayOutputStream(), errors = new ByteArrayOutputStream();
-        int status = ServeBench.run(new String[] {"--smoke", "--tokenizer", TOKENIZER.toString()},
+        int status = ServeBench.run(new String[] {"--smoke"},
                 new PrintStream(console, true, StandardCharsets.UTF_8), new PrintStream(errors, true,
                         StandardCharsets.UTF_8));
         String printed = console.toString(StandardCharsets.UTF_8);
