@@ -42,10 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * under different adapters produce exactly what LlamaGenerator gives each request alone (greedy and seeded sampling);
  * log-probabilities equal a double-precision log-softmax of the full forward's logits; bad joins are refused.
  */
-class ContinuousDecoderTest {
+public class ContinuousDecoderTest {
     /** Each request alone through LlamaGenerator (batch of one). */
-    static List<GenerationResult> alone(LlamaWeights w, Stream s, List<GenerationRequest> requests,
-                                        List<LoraAdapter> adapters, int maxLength) {
+    public static List<GenerationResult> alone(LlamaWeights w, Stream s, List<GenerationRequest> requests,
+                                               List<LoraAdapter> adapters, int maxLength) {
         List<GenerationResult> out = new ArrayList<>();
         try (LlamaGenerator g = LlamaGenerator.create(w, s, LlamaGenerator.Options.of(1, maxLength), null)) {
             for (int i = 0; i < requests.size(); i++) {
@@ -59,8 +59,9 @@ class ContinuousDecoderTest {
      * Runs the requests through a decoder of {@code slots} rows: request i joins after joinAfter[i] round-robin rounds
      * (when a row is free, else as soon as one is), rounds step every running adapter once. Results in request order.
      */
-    static List<GenerationResult> staggered(LlamaWeights w, Stream s, List<GenerationRequest> requests,
-                                            List<LoraAdapter> adapters, int[] joinAfter, int slots, int maxLength) {
+    public static List<GenerationResult> staggered(LlamaWeights w, Stream s, List<GenerationRequest> requests,
+                                                   List<LoraAdapter> adapters, int[] joinAfter, int slots,
+                                                   int maxLength) {
         Sequence[] seqs = new Sequence[requests.size()];
         try (ContinuousDecoder d = ContinuousDecoder.create(w, s, ContinuousDecoder.Options.of(slots, maxLength),
                 null)) {
