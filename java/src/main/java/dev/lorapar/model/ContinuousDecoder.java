@@ -23,9 +23,10 @@ import java.util.Set;
  * (at most {@code slots}) on CUDA so that one CUDA graph per (adapter, n) is captured and replayed; free rows and
  * rows of sequences under other adapters are computed along and their output ignored (their cache write lands on a
  * free row's position 0, or on the position the owning sequence rewrites in its own step before reading it). Rows
- * are handed out lowest first, so n follows the number of running sequences. Greedy output of a sequence does not
- * depend on which other sequences run beside it. Owns its caches and workspaces; not thread-safe (one thread drives
- * it).
+ * are handed out lowest first, so n follows the number of running sequences. On the CPU a sequence's greedy output
+ * does not depend on which other sequences run beside it (the tests check it against {@link LlamaGenerator} alone);
+ * on CUDA it can only differ where a GEMM picks another kernel for another batch size. Owns its caches and
+ * workspaces; not thread-safe (one thread drives it).
  */
 public final class ContinuousDecoder implements AutoCloseable {
     /** slots = concurrent sequences; maxLength = prompt + continuation positions per sequence. */

@@ -336,8 +336,10 @@ final class DecodeLoop implements Runnable {
             boolean logprobs = false;
             for (Active a : group) {
                 CompletionRequest q = a.generation.request;
+                // stop strings are found incrementally by the Active's StopTextFilter (deliver), not by the decoder,
+                // which would decode the whole continuation at every step
                 requests.add(new GenerationRequest(q.prompt(), q.maxTokens(), q.sampling(),
-                        new int[] {tokenizer.eosId()}, q.stop()));
+                        new int[] {tokenizer.eosId()}, null));
                 logprobs |= q.logprobs();
             }
             try {
@@ -370,6 +372,12 @@ final class DecodeLoop implements Runnable {
             String delta = stopToken ? "" : a.filter.accept(a.text.accept(id));
             a.released.append(delta);
             a.generation.emit(new TokenChunk(id, delta, wantLogprobs ? s.logprob(i) : Float.NaN));
+            if (a.filter.stopped()) { // a stop string completed: the tokens after it are not wanted
+                running.remove(s);
+                decoder.leave(s);
+                end(a, FinishReason.STOP, null);
+                return;
+            }
         }
         if (s.finished()) {
             running.remove(s);

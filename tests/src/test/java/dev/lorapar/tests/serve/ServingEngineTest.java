@@ -110,6 +110,40 @@ class ServingEngineTest {
         }
     }
 
+    /** Streams request q and returns the concatenated chunk text. */
+    static String streamed(ServingEngine e, CompletionRequest q) {
+        StringBuilder text = new StringBuilder();
+        for (TokenChunk c : e.submit(q)) {
+            text.append(c.text());
+        }
+        return text.toString();
+    }
+
+    @Test
+    void stopStringsCutStreamedAndBlockingTextAlike() throws Exception {
+        try (ServingEngine e = open(2, 8)) {
+            int[] prompt = e.encodePrompt("Once");
+            String full = e.generate(CompletionRequest.greedy(null, prompt, 40)).text();
+            assertTrue(full.length() > 30, full);
+            String[][] cases = { // stop strings, expected text
+                    {full.substring(12, 17), full.substring(0, full.indexOf(full.substring(12, 17)))},
+                    {"zzz-never", full},
+                    {full.substring(full.length() - 3) + "\u0001", full}, // held back to the end, then released
+                    {full.substring(20, 22) + "|" + full.substring(5, 8),
+                            full.substring(0, Math.min(full.indexOf(full.substring(20, 22)),
+                                    full.indexOf(full.substring(5, 8))))}};
+            for (String[] c : cases) {
+                List<String> stops = List.of(c[0].split("\\|"));
+                CompletionRequest q = new CompletionRequest(null, prompt, 40, Sampling.greedy(), stops, false);
+                Completion done = e.generate(q);
+                assertEquals(c[1], done.text(), "stops " + stops);
+                assertEquals(c[1], streamed(e, q), "streamed, stops " + stops);
+                assertEquals(c[1].length() < full.length() ? FinishReason.STOP : FinishReason.LENGTH,
+                        done.finishReason(), "stops " + stops);
+            }
+        }
+    }
+
     /** A rank-4 adapter on q, v, down with random A and B (so it changes the output). */
     static LoraAdapter randomAdapter(LlamaWeights w, Stream s, Rng rng) {
         LoraAdapter a = LoraAdapter.create(w, new LoraConfig(4, 8, EnumSet.of(LoraTarget.Q, LoraTarget.V,
