@@ -90,7 +90,8 @@ public final class LlamaGenerator implements AutoCloseable {
                 } else {
                     buffers.decodeStep(n, lora, acts);
                     if (step == 0 && options.cudaGraph() && stream.device().isCuda()) {
-                        graph = CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts)); // after one eager run
+                        // captured after one eager run
+                        graph = CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts));
                     }
                 }
             }

@@ -95,7 +95,8 @@ final class DecodeLoop implements Runnable {
             if (!accepting) {
                 throw new IllegalStateException("the engine is shutting down");
             }
-            if (waiting.size() >= queueCapacity + Math.max(0, decoder.options().slots() - runningCount)) { // rows about to free
+            int freeRows = Math.max(0, decoder.options().slots() - runningCount); // they admit from the queue next
+            if (waiting.size() >= queueCapacity + freeRows) {
                 metrics.countRejected();
                 throw new QueueFullException(queueCapacity);
             }

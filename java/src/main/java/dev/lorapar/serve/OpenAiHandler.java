@@ -279,7 +279,7 @@ final class OpenAiHandler extends Handler.Abstract {
                     FinishReason r = e.end.finishReason();
                     write(response, false, OpenAiResponses.chunk(q, id, created, e.index, null, false, r, null, 0,
                             engine.tokenizer()));
-                } else if (!e.chunk.text().isEmpty() || e.chunk.token() >= 0) { // a chunk per token (time to first token)
+                } else if (!e.chunk.text().isEmpty() || e.chunk.token() >= 0) { // one chunk per token
                     write(response, false, OpenAiResponses.chunk(q, id, created, e.index, e.chunk.text(), false,
                             null, e.chunk.token(), e.chunk.logprob(), engine.tokenizer()));
                 }

@@ -129,7 +129,8 @@ final class OpenAiRequests {
                 }
                 case "assistant" -> {
                     if (user == null) {
-                        throw ApiException.invalid("messages[" + i + "]", "an assistant message must follow a user one");
+                        throw ApiException.invalid("messages[" + i + "]", "an assistant message must follow a user "
+                                + "one");
                     }
                     turns.add(new ChatTurn(user, content));
                     user = null;

@@ -60,8 +60,8 @@ public final class ServeBench {
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("--smoke")) continue;
                 if (!Set.of("--layers", "--requests_per_client", "--tokenizer").contains(args[i])) {
-                    throw new IllegalArgumentException("unknown argument '" + args[i] + "' (known: --smoke, --layers N, "
-                            + "--requests_per_client N, --tokenizer PATH)");
+                    throw new IllegalArgumentException("unknown argument '" + args[i] + "' (known: --smoke, "
+                            + "--layers N, --requests_per_client N, --tokenizer PATH)");
                 }
                 if (++i >= args.length) throw new IllegalArgumentException(args[i - 1] + " needs a value");
             }
@@ -122,8 +122,8 @@ public final class ServeBench {
     }
 
     /** clients virtual threads, each streaming perClient requests in turn; prints tokens/s and TTFT percentiles. */
-    private static void load(PrintStream out, OpenAiServer server, String model, int clients, int perClient, int promptTokens,
-                             int newTokens, int vocab, boolean print) throws Exception {
+    private static void load(PrintStream out, OpenAiServer server, String model, int clients, int perClient,
+                             int promptTokens, int newTokens, int vocab, boolean print) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Double> ttft = Collections.synchronizedList(new ArrayList<>());
         AtomicLong tokens = new AtomicLong();
@@ -201,7 +201,8 @@ public final class ServeBench {
                 double stepMs = (System.nanoTime() - t) / 1e6 / steps;
                 double boundMs = weightBytes / 4.2e12 * 1e3;
                 for (var s : d.running()) d.leave(s);
-                out.printf("decode batch %d %s: %.3f ms/step, %.0f tokens/s, weight-bandwidth bound %.4f ms/step (%.1f%% of it)%n",
+                out.printf("decode batch %d %s: %.3f ms/step, %.0f tokens/s, weight-bandwidth bound %.4f ms/step "
+                        + "(%.1f%% of it)%n",
                         batch, a == null ? "base" : "adapter", stepMs, batch * 1e3 / stepMs, boundMs,
                         100 * boundMs / stepMs);
             }
@@ -209,7 +210,8 @@ public final class ServeBench {
     }
 
     /**
-     * A llama2.c tokenizer of {@code vocab} pieces made up here (unk, BOS, EOS, the 256 byte tokens, then "t&lt;id&gt;"):
+     * A llama2.c tokenizer of {@code vocab} pieces made up here (unk, BOS, EOS, the 256 byte tokens, then
+     * " t&lt;id&gt;"):
      * the prompts are token ids, so only decoding generated ids to text needs it.
      */
     private static Tokenizer syntheticTokenizer(int vocab) throws java.io.IOException {
@@ -220,7 +222,8 @@ public final class ServeBench {
             String piece = id == 0 ? "<unk>" : id == 1 ? "\n<s>\n" : id == 2 ? "\n</s>\n"
                     : id < 259 ? String.format("<0x%02X>", id - 3) : " t" + id;
             byte[] b = piece.getBytes(StandardCharsets.UTF_8);
-            java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(8 + b.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(8 + b.length)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
             bytes.write(rec.putFloat(0f).putInt(b.length).put(b).array());
         }
         Path file = java.nio.file.Files.createTempFile("serve-bench-tokenizer", ".bin");
