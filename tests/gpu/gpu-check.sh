@@ -503,14 +503,6 @@ run_model_benchmarks() {
                 tee "$out/model-bench-layer-ops.log" || status=$?
             step_result "layer ops bench" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $out/model-bench-layer-ops.log)"
         fi
-        if benchmarks_jar_has dev.lorapar.bench.gpu.ServeBench; then
-            step "lorapar ServeBench (lorapar serve under 1/16/64 streaming clients, base and adapter; batch-64 decode vs the bandwidth bound)"
-            status=0
-            timeout 900 "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
-                -cp "$bundle/benchmarks.jar:$(dependency_class_path)" dev.lorapar.bench.gpu.ServeBench 2>&1 |
-                tee "$out/model-bench-serve.log" || status=$?
-            step_result "serve bench" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $out/model-bench-serve.log)"
-        fi
     else
         echo "gpu-check.sh: $model_bench_class is not in $bundle/benchmarks.jar yet: lorapar's model benchmark skipped"
         step_result "model bench lorapar" "not run: $model_bench_class is not in benchmarks.jar yet"
