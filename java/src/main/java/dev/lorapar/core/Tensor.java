@@ -29,6 +29,7 @@ public final class Tensor implements AutoCloseable {
     public static final int MAX_RANK = 8;
 
     private static final Cleaner LEAK_DETECTOR = Cleaner.create();
+    private static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
     private static final System.Logger LOG = System.getLogger(Tensor.class.getName());
 
     private final Device device;
@@ -73,6 +74,15 @@ public final class Tensor implements AutoCloseable {
                 + device + " (" + byteSize + " bytes at 0x" + Long.toHexString(pointer.address()) + ")");
         this.leakCheck = LEAK_DETECTOR.register(this, life);
         this.view = false;
+        LIVE_BYTES.addAndGet(byteSize);
+    }
+
+    /**
+     * Bytes held by every tensor allocated in this JVM and not yet closed (device and pinned host buffers together):
+     * a leak check for long-running owners (a server's memory is flat when this returns to its earlier value).
+     */
+    public static long liveBytes() {
+        return LIVE_BYTES.get();
     }
 
     /** A view of {@code numel} elements of owner's buffer from byte offset {@code offset} (see {@link #view}, {@link #rows}). */
@@ -524,6 +534,7 @@ public final class Tensor implements AutoCloseable {
             return; // the owner frees the buffer
         }
         if (life.closed.compareAndSet(false, true)) {
+            LIVE_BYTES.addAndGet(-byteSize);
             leakCheck.clean(); // deregisters; the action sees closed == true and logs nothing
             if (pinned) {
                 LpNative.hostFreePinned(pointer);

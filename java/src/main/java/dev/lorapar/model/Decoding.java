@@ -31,6 +31,28 @@ final class Decoding {
         stopped = new GenerationResult.StopReason[n];
     }
 
+    /**
+     * Checks request r for a decoder of maxLength positions: prompt length, token ids in [0, vocab), stop strings only
+     * with a tokenizer. Messages start with {@code op} and call the decoder {@code owner}.
+     */
+    static void checkRequest(String op, String owner, GenerationRequest q, int r, int maxLength, int vocab,
+                             Tokenizer tokenizer) {
+        if (q.prompt().length > maxLength) {
+            throw new IllegalArgumentException(op + ": request " + r + " has a prompt of " + q.prompt().length
+                    + " tokens, maxLength is " + maxLength);
+        }
+        for (int id : q.prompt()) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException(op + ": request " + r + " has token " + id
+                        + " outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if (!q.stopStrings().isEmpty() && tokenizer == null) {
+            throw new IllegalArgumentException(op + ": request " + r + " has stop strings but the " + owner
+                    + " was made without a tokenizer");
+        }
+    }
+
     /** Takes the sampled ids [n] of the step; returns true when every request has stopped. */
     boolean accept(int[] sampled) {
         boolean all = true;
@@ -81,12 +103,32 @@ final class Decoding {
     int[] rowInts(int maxBatch) {
         int[] out = new int[3 * maxBatch];
         for (int r = 0; r < requests.size(); r++) {
-            int position = Math.min(requests.get(r).prompt().length + count[r] - 1, maxLength - 1);
+            int position = nextPosition(r);
             out[r] = position;
             out[maxBatch + r] = position + 1;
             out[2 * maxBatch + r] = r * maxLength + position;
         }
         return out;
+    }
+
+    /** The position of the token request r feeds next (its last sampled token), at most maxLength − 1. */
+    int nextPosition(int r) {
+        return Math.min(requests.get(r).prompt().length + count[r] - 1, maxLength - 1);
+    }
+
+    /** Tokens request r has generated so far. */
+    int count(int r) {
+        return count[r];
+    }
+
+    /** Token i of request r's continuation (i < count(r)). */
+    int token(int r, int i) {
+        return tokens[r][i];
+    }
+
+    /** Why request r stopped, or null while it runs. */
+    GenerationResult.StopReason stopReason(int r) {
+        return stopped[r];
     }
 
     /** [maxBatch] I64: the index of the token each row draws next (its sampling counter). */
