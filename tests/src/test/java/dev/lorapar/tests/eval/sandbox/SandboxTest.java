@@ -138,9 +138,11 @@ class SandboxTest {
 
     @Test
     void unboundedAllocationFailsWithMemory() {
-        Outcome o = sandbox.run("x = []\nwhile True:\n    x.append(bytearray(1 << 24))", OS_ONLY);
+        // the memory limit must end it, not the clock: generous time limits (a loaded CI machine starts python slowly)
+        Limits limits = OS_ONLY.withWallTime(Duration.ofSeconds(20)).withCpuTime(Duration.ofSeconds(20));
+        Outcome o = sandbox.run("x = []\nwhile True:\n    x.append(bytearray(1 << 24))", limits);
         assertEquals(Status.MEMORY, o.status(), o::toString);
-        Outcome big = sandbox.run("x = bytearray(1 << 30)", OS_ONLY);
+        Outcome big = sandbox.run("x = bytearray(1 << 30)", limits);
         assertEquals(Status.MEMORY, big.status(), big::toString);
     }
 
