@@ -101,17 +101,6 @@ class DemoAssetsTest {
         assertEquals(first.summary(), second.summary());
         assertTrue(seconds < 10, "cached prepare took " + seconds + " s");
 
-        // the command: cached assets, base accuracy, and the notice that the pipeline is not wired yet
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int status = Lorapar.run(new String[] {"demo", "--scale", "tiny", "--seed", Long.toString(seed), "--cache_dir",
-                cache.toString(), "--device", "cpu", "--limit", "3"}, sink(out), sink(err));
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertEquals(0, status, text + err.toString(StandardCharsets.UTF_8));
-        assertTrue(text.contains("(cached)") && text.contains(first.dir().toString()), text);
-        assertTrue(text.matches("(?s).*\\n  S1 \\d+\\.\\d% \\([0-3]/3\\).*"), text);
-        assertTrue(text.matches("(?s).*\\n  S2 \\d+\\.\\d% \\([0-3]/3\\).*"), text);
-        assertTrue(text.contains("not wired"), text);
-
         // another seed, another key
         assertNotEquals(DemoAssets.key(scale, new byte[] {1}), DemoAssets.key(DemoScale.tiny(seed + 1), new byte[] {1}));
         assertNotEquals(DemoAssets.key(scale, new byte[] {1}), DemoAssets.key(scale, new byte[] {2}));
