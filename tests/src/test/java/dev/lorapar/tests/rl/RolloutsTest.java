@@ -51,7 +51,8 @@ class RolloutsTest {
              Checkpoint ckpt = Checkpoints.open(SharedData.require(DIR + "stories260K.bin"));
              LlamaWeights w = LlamaWeights.upload(ckpt, s, DType.F32);
              LlamaGenerator gen = LlamaGenerator.create(w, s, LlamaGenerator.Options.of(8, 96), tok)) {
-            RolloutOptions plain = new RolloutOptions(PromptFormat.PLAIN, "Be brief.", 12, 12, 4, 0.9f, 0, 1f, false, 3);
+            RolloutOptions plain = new RolloutOptions(PromptFormat.PLAIN, "Be brief.", 12, 12, 4, 0.9f, 0, 1f, false,
+                    3);
             Rollouts rollouts = new Rollouts(gen, tok, plain);
             RlItem item = RlItem.of("Once upon a time, there was a little girl named Lily. She", "x");
             int[] full = PromptFormat.PLAIN.encode(tok, "Be brief.\n\n" + item.prompt(), null).promptIds();
@@ -59,7 +60,8 @@ class RolloutsTest {
             assertArrayEquals(Arrays.copyOfRange(full, full.length - 12, full.length), rollouts.promptTokens(item),
                     "the end of the prompt is kept");
             RlItem own = new RlItem("Own.", "Hi", "x", null);
-            assertArrayEquals(PromptFormat.PLAIN.encode(tok, "Own.\n\nHi", null).promptIds(), rollouts.promptTokens(own),
+            assertArrayEquals(PromptFormat.PLAIN.encode(tok, "Own.\n\nHi", null).promptIds(),
+                    rollouts.promptTokens(own),
                     "a record's system prompt wins");
             Rollouts chat = new Rollouts(gen, tok, new RolloutOptions(PromptFormat.LLAMA2_CHAT,
                     RolloutOptions.XML_SYSTEM_PROMPT, 500, 8, 2, 0.9f, 0, 1f, false, 3));
