@@ -1,5 +1,6 @@
 package dev.lorapar.demo;
 
+import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
 import dev.lorapar.model.LlamaConfig;
 import dev.lorapar.model.LlamaWeights;
@@ -83,13 +84,13 @@ public final class BasePretrainer {
     /** A progress bar while training; at the end the merged export and the loss curve. */
     private static final class Listener implements SftRun.RunListener {
         private final PrintStream err;
-        private final dev.lorapar.core.Device device;
+        private final Device device;
         private final Path baseDir, tokenizerDir, png;
         private final List<MetricsRecord> records = new ArrayList<>();
         private TrainProgress progress;
         private double firstLoss = Double.NaN;
 
-        Listener(PrintStream err, dev.lorapar.core.Device device, Path baseDir, Path tokenizerDir, Path png) {
+        Listener(PrintStream err, Device device, Path baseDir, Path tokenizerDir, Path png) {
             this.err = err;
             this.device = device;
             this.baseDir = baseDir;

@@ -29,11 +29,11 @@ public record DemoScale(String name, GeneratorConfig generator, int merges, int 
     }
 
     public static DemoScale cpu(long seed) {
-        return new DemoScale("cpu", GeneratorConfig.cpuDefault(seed), 400, 128, 352, 4, 4, 192, 6, 16, 2e-3);
+        return new DemoScale("cpu", GeneratorConfig.cpuDefault(seed), 400, 128, 352, 4, 4, 192, 20, 8, 2e-3);
     }
 
     public static DemoScale gpu(long seed) {
-        return new DemoScale("gpu", GeneratorConfig.gpuScale(seed), 2000, 640, 1728, 12, 10, 256, 4, 64, 6e-4);
+        return new DemoScale("gpu", GeneratorConfig.gpuScale(seed), 2000, 640, 1728, 12, 10, 256, 8, 32, 8e-4);
     }
 
     /** tiny, cpu (also "default") or gpu (also "large"). */

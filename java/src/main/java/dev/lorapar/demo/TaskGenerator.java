@@ -120,18 +120,27 @@ public final class TaskGenerator {
         }
     }
 
-    /** Draws from the sources in turn until {@code into} holds {@code size} items, each with a new question. */
+    /**
+     * Draws from the sources in turn until {@code into} holds {@code size} items, each with a new question; a source
+     * that gives no new question in {@link #ATTEMPTS} draws is exhausted and left out from then on.
+     */
     private static void fill(List<DemoItem> into, int size, List<Supplier<DemoItem>> sources, Set<String> seen) {
+        List<Supplier<DemoItem>> live = new ArrayList<>(sources);
         int source = 0, failures = 0;
         while (into.size() < size) {
-            DemoItem item = sources.get(source).get();
+            DemoItem item = live.get(source).get();
             if (seen.add(item.question())) {
                 into.add(item);
-                source = (source + 1) % sources.size();
+                source = (source + 1) % live.size();
                 failures = 0;
             } else if (++failures > ATTEMPTS) {
-                throw new IllegalStateException("cannot draw " + size + " distinct items (" + item.kind()
-                        + " questions exhausted); lower the item counts");
+                live.remove(source);
+                if (live.isEmpty()) {
+                    throw new IllegalStateException("cannot draw " + size + " distinct items (only " + into.size()
+                            + "; " + item.kind() + " questions exhausted last); lower the item counts");
+                }
+                source %= live.size();
+                failures = 0;
             }
         }
     }

@@ -16,6 +16,10 @@ import dev.lorapar.demo.DemoDataFiles;
 import dev.lorapar.demo.DemoItem;
 import dev.lorapar.demo.DemoScale;
 import dev.lorapar.model.LlamaWeights;
+import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraConfig;
+import dev.lorapar.model.LoraInit;
+import dev.lorapar.train.export.PeftExport;
 import dev.lorapar.model.io.Checkpoint;
 import dev.lorapar.model.io.Checkpoints;
 import dev.lorapar.tests.support.Rng;
@@ -88,6 +92,21 @@ class DemoAssetsTest {
             DemoAccuracy.SetAccuracy acc = DemoAccuracy.score(weights, null, tokenizer, stream, few, "S1", 4);
             assertEquals(expected, acc.correct(), "batching does not change greedy answers; " + tag);
             assertEquals(4, acc.total());
+
+            // an adapter: scored in memory and from its PEFT folder alike, and it changes what the model says
+            LoraConfig lora = LoraConfig.allProjections(4, 8, seed).withInit(new LoraInit.Gaussian(0.5));
+            try (LoraAdapter adapter = LoraAdapter.create(weights, lora, stream)) {
+                Path adapterDir = cache.resolve("adapter");
+                PeftExport.write(adapter, stream, adapterDir, PeftExport.Options.of(first.baseModel().toString()));
+                List<DemoItem> s2 = DemoDataFiles.read(first.testS2()).subList(0, 3);
+                DemoAccuracy.Result fromFolder = DemoAccuracy.score(first.baseModel(), adapterDir, first.testS1(),
+                        first.testS2(), "cpu", 2, 3);
+                assertEquals(DemoAccuracy.score(weights, adapter, tokenizer, stream, testS1.subList(0, 3), "S1", 3),
+                        fromFolder.s1(), tag);
+                assertEquals(DemoAccuracy.score(weights, adapter, tokenizer, stream, s2, "S2", 3), fromFolder.s2(), tag);
+                assertNotEquals(DemoAccuracy.generate(weights, null, tokenizer, stream, s2, 3),
+                        DemoAccuracy.generate(weights, adapter, tokenizer, stream, s2, 3), tag);
+            }
         }
 
         // second call: cached, same folder, fast

@@ -250,6 +250,18 @@ class TaskGeneratorTest {
     }
 
     @Test
+    void anExhaustedKindIsLeftOutAndTheOthersFillTheSet(TestInfo info) {
+        // one-operation sums, differences and products of numbers below 30: about 1,600 distinct questions
+        // (6,000 items drawn in turn from three sources would need 2,000 of them)
+        GeneratorConfig config = new GeneratorConfig(Rng.forTest(info).nextLong(), 4, 1, 6000, 10, 10, 3, 2, 3);
+        DemoCorpus c = new TaskGenerator(config).generate();
+        assertEquals(6000, c.pretrain().size());
+        long arithmetic = c.pretrain().stream().filter(i -> i.kind() == TaskKind.ARITHMETIC).count();
+        assertTrue(arithmetic > 1000 && arithmetic < 1700, "arithmetic items: " + arithmetic);
+        assertEquals(6000, c.pretrain().stream().map(DemoItem::question).distinct().count());
+    }
+
+    @Test
     void badSizesAreRejectedWithTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new GeneratorConfig(1, 3, 2, 10, 10, 10, 10, 10, 4));
