@@ -122,6 +122,8 @@ fi
 readonly run_tests run_bench run_model_bench quick_mode cuda_flag build_dir hf_ref_given
 readonly lib="$build_dir/liblorapar.so"
 
+# Logs of the lorapar benchmark classes run (run_java_bench), whose tables the summary prints.
+java_bench_logs=()
 # Summary rows, printed last: "suite run passed failed skipped status".
 summary_rows=()
 # Steps besides the suites and GpuBench, printed last: "step: status".
@@ -410,7 +412,8 @@ benchmarks_jar_has() {
 }
 
 # model_step NAME: whether the model-level benchmark step NAME runs: all of them unless $LORAPAR_MODEL_BENCH_STEPS
-# (comma-separated: torch-train, torch-decode, torch-sft, lorapar, lorapar-sft, layer-ops, eval) names a subset.
+# (comma-separated: torch-train, torch-decode, torch-sft, lorapar, lorapar-sft, layer-ops, eval, grpo, hf-rollout,
+# serve, pipeline, demo, data-parallel) names a subset.
 model_step() {
     [[ -z ${LORAPAR_MODEL_BENCH_STEPS:-} || ",${LORAPAR_MODEL_BENCH_STEPS}," == *",$1,"* ]]
 }
@@ -455,23 +458,62 @@ run_lorapar_sft_bench() {
     fi
 }
 
+# run_java_bench NAME CLASS LOG [args...]: one of lorapar's benchmark classes (benchmarks jar) with a time limit; its
+# table (the lines after its last blank line) goes to the summary.
+run_java_bench() {
+    local name=$1 class=$2 log=$3
+    shift 3
+    if ! benchmarks_jar_has "$class"; then
+        step_result "$name" "not run: $class is not in benchmarks.jar"
+        return 0
+    fi
+    step "lorapar ${class##*.} $*"
+    local status=0
+    timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
+        -cp "$bundle/benchmarks.jar:$(dependency_class_path)" "$class" "$@" 2>&1 | tee "$log" || status=$?
+    step_result "$name" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $log)"
+    java_bench_logs+=("$log")
+}
+
 # GSM8K evaluation throughput (issue 7): EvalBench over the bundle's copy of gsm8k/test.jsonl with the LLaMA-2
 # tokenizer, 7B shape, random weights [$LORAPAR_EVAL_BENCH_ARGS]; log in model-bench-eval.log.
 run_eval_bench() {
-    local log="$out/model-bench-eval.log" data="${LORAPAR_SHARED_DATA:-}"
+    local data="${LORAPAR_SHARED_DATA:-}"
     if [[ -z $data || ! -f $data/gsm8k/test.jsonl || ! -f $data/llama2-tokenizer/tokenizer.model ]]; then
         step_result "model bench eval" "not run: the bundle has no gsm8k/test.jsonl or llama2-tokenizer (prepare-bundle.sh copies them from ../shared/data)"
         return 0
     fi
-    step "lorapar EvalBench (GSM8K test through lorapar eval's runner) ${LORAPAR_EVAL_BENCH_ARGS:-}"
-    local status=0
     local -a extra=()
     read -r -a extra <<<"${LORAPAR_EVAL_BENCH_ARGS:-}"
-    timeout "$model_bench_timeout_s" "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" \
-        -cp "$bundle/benchmarks.jar:$(dependency_class_path)" dev.lorapar.bench.gpu.EvalBench \
-        --gsm8k "$data/gsm8k/test.jsonl" --tokenizer "$data/llama2-tokenizer/tokenizer.model" "${extra[@]}" 2>&1 |
-        tee "$log" || status=$?
-    step_result "model bench eval" "$( ((status == 0)) && echo ok || echo "FAILED (exit $status)") (see $log)"
+    run_java_bench "model bench eval" dev.lorapar.bench.gpu.EvalBench "$out/model-bench-eval.log" \
+        --gsm8k "$data/gsm8k/test.jsonl" --tokenizer "$data/llama2-tokenizer/tokenizer.model" "${extra[@]}"
+}
+
+# The benchmarks of issues 5, 6, 8 and 9 (7B shape unless noted), each when its step is selected.
+run_issue_benchmarks() {
+    local pytorch="$repo_root/benchmarks/pytorch"
+    if model_step grpo; then
+        run_java_bench "model bench grpo" dev.lorapar.bench.gpu.GrpoBench "$out/model-bench-grpo.log" --steps 4
+    fi
+    if model_step hf-rollout; then
+        step "Hugging Face generate with LoRA, sampled, batch 64, prompt 128 + 256 new (GRPO's rollout shape)"
+        run_python_bench "model bench hf rollout" "$out/model-bench-hf-rollout.log" "$pytorch/llama_decode_torch.py" \
+            --batches 64 --prompt 128 --new 256 --temperature 0.9 --json "$out/model-bench-hf-rollout.json"
+    fi
+    if model_step serve; then
+        run_java_bench "model bench serve" dev.lorapar.bench.gpu.ServeBench "$out/model-bench-serve.log"
+    fi
+    if model_step pipeline; then
+        run_java_bench "model bench pipeline" dev.lorapar.bench.gpu.PipelineBench "$out/model-bench-pipeline.log"
+    fi
+    if model_step demo; then
+        run_java_bench "model bench demo" dev.lorapar.bench.gpu.DemoAssetsBench "$out/model-bench-demo.log" \
+            --scale gpu --seeds 1,2,3 --out "$out/demo-bench"
+    fi
+    if model_step data-parallel && (($(nvidia-smi -L 2>/dev/null | wc -l) >= 2)); then
+        run_java_bench "model bench data parallel" dev.lorapar.bench.gpu.DataParallelBench \
+            "$out/model-bench-data-parallel.log" --gpus "1,$(nvidia-smi -L | wc -l)"
+    fi
 }
 
 # --model-bench: PyTorch + PEFT at the model level (LLaMA-2-7B shape), then lorapar's ModelBench.
@@ -534,6 +576,7 @@ run_model_benchmarks() {
         if model_step eval; then
             run_eval_bench
         fi
+        run_issue_benchmarks
         if model_step layer-ops && benchmarks_jar_has dev.lorapar.bench.gpu.LayerOpsBench; then
             step "lorapar LayerOpsBench (where a 7B training step spends its time)"
             status=0
@@ -598,12 +641,13 @@ print_summary() {
         echo "model-level benchmarks (LLaMA-2-7B shape, bf16, seq 2048; train step and generation: LoRA r=16 on 7"
         echo "projections; SFT (issue 4): LoRA r=8 alpha 64 on q,k,v,gate,up,down, AdamW, Trainer + PEFT vs lorapar):"
         local log
-        for log in "$out/model-bench-torch-train.log" "$out/model-bench-torch-decode.log" "$out/model-bench-torch-sft.log"; do
+        for log in "$out/model-bench-torch-train.log" "$out/model-bench-torch-decode.log" "$out/model-bench-torch-sft.log" \
+            "$out/model-bench-hf-rollout.log"; do
             if [[ -f $log ]]; then
                 grep -E '^model-bench ' "$log" || echo "(no table in $log)"
             fi
         done
-        for log in "$out/model-bench-lorapar.log" "$out/model-bench-lorapar-sft.log" "$out/model-bench-eval.log"; do
+        for log in "$out/model-bench-lorapar.log" "$out/model-bench-lorapar-sft.log" "${java_bench_logs[@]}"; do
             if [[ -f $log ]]; then
                 last_block "$log"
             fi

@@ -1,5 +1,7 @@
 package dev.lorapar.rl;
 
+import dev.lorapar.tokenizer.PythonStrings;
+
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -40,7 +42,7 @@ public final class Gsm8kRewards {
         return Reward.of("correctness", (completion, item) -> {
             String gold = XmlAnswer.hashAnswer(item.answer());
             if (gold == null) {
-                gold = XmlAnswer.pythonStrip(item.answer());
+                gold = PythonStrings.strip(item.answer());
             }
             String got = XmlAnswer.withoutCommasAndDollars(XmlAnswer.extract(completion));
             return got.equals(XmlAnswer.withoutCommasAndDollars(gold)) ? 2.0 : 0.0;

@@ -1,5 +1,7 @@
 package dev.lorapar.rl;
 
+import dev.lorapar.tokenizer.PythonStrings;
+
 /**
  * Text handling of the method's GSM8K rewards, written to behave as the reference script's Python does.
  */
@@ -16,7 +18,7 @@ public final class XmlAnswer {
         int open = completion.lastIndexOf("<answer>");
         String after = open < 0 ? completion : completion.substring(open + "<answer>".length());
         int close = after.indexOf("</answer>");
-        return pythonStrip(close < 0 ? after : after.substring(0, close));
+        return PythonStrings.strip(close < 0 ? after : after.substring(0, close));
     }
 
     /**
@@ -30,7 +32,7 @@ public final class XmlAnswer {
         }
         String rest = solution.substring(at + 4);
         int next = rest.indexOf("####");
-        return pythonStrip(next < 0 ? rest : rest.substring(0, next));
+        return PythonStrings.strip(next < 0 ? rest : rest.substring(0, next));
     }
 
     /** Drops thousands commas and dollar signs (how the method compares numbers as text). */
@@ -57,22 +59,5 @@ public final class XmlAnswer {
         int at = text.lastIndexOf(sep);
         String tail = at < 0 ? text : text.substring(at + sep.length());
         return tail.codePointCount(0, tail.length());
-    }
-
-    /** Python's {@code str.strip()} with no argument: removes leading and trailing whitespace. */
-    static String pythonStrip(String text) {
-        int from = 0, to = text.length();
-        while (from < to && isPythonSpace(text.charAt(from))) {
-            from++;
-        }
-        while (to > from && isPythonSpace(text.charAt(to - 1))) {
-            to--;
-        }
-        return text.substring(from, to);
-    }
-
-    private static boolean isPythonSpace(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u001c' || c == '\u001d'
-                || c == '\u001e' || c == '\u001f' || c == '\u0085';
     }
 }

@@ -38,14 +38,14 @@ final class Llama2ChatTemplate {
             checkTags("user message " + t, turn.user());
             checkTags("answer " + t, turn.assistant());
             String user = t == 0 && system != null ? B_SYS + system + E_SYS + turn.user() : turn.user();
-            String prompt = B_INST + " " + pythonStrip(user) + " " + E_INST;
+            String prompt = B_INST + " " + PythonStrings.strip(user) + " " + E_INST;
             int[] promptIds = tokenizer.encode(prompt, true, false);
             if (turn.assistant() == null) {
                 ids.addAll(promptIds);
                 answerStart = ids.size();
                 continue;
             }
-            int[] turnIds = tokenizer.encode(prompt + " " + pythonStrip(turn.assistant()) + " ", true, true);
+            int[] turnIds = tokenizer.encode(prompt + " " + PythonStrings.strip(turn.assistant()) + " ", true, true);
             if (!startsWith(turnIds, promptIds)) {
                 throw new IllegalStateException("turn " + t + ": the answer's first token merges with the end of "
                         + "the prompt, so no token index separates them");
@@ -69,27 +69,5 @@ final class Llama2ChatTemplate {
 
     static boolean startsWith(int[] ids, int[] prefix) {
         return ids.length >= prefix.length && Arrays.equals(ids, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    /** Python's {@code str.strip()}: removes leading and trailing characters that Python calls whitespace. */
-    static String pythonStrip(String text) {
-        int from = 0;
-        int to = text.length();
-        while (from < to && isPythonSpace(text.charAt(from))) {
-            from++;
-        }
-        while (to > from && isPythonSpace(text.charAt(to - 1))) {
-            to--;
-        }
-        return text.substring(from, to);
-    }
-
-    /** Python's {@code str.isspace} for one char: category Zs, or bidirectional class WS, B or S. */
-    private static boolean isPythonSpace(char c) {
-        byte direction = Character.getDirectionality(c);
-        return Character.getType(c) == Character.SPACE_SEPARATOR
-                || direction == Character.DIRECTIONALITY_WHITESPACE
-                || direction == Character.DIRECTIONALITY_PARAGRAPH_SEPARATOR
-                || direction == Character.DIRECTIONALITY_SEGMENT_SEPARATOR;
     }
 }
