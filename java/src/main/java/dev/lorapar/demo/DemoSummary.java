@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * The demo's closing table, from the run's report.json: S1 and S2 test accuracy of the base and of every arm after
- * every stage, the share of LoRA elements each stage trained, its time; how often the step-counting voter agreed with
+ * every stage, the share of LoRA elements each stage trained, its training time ("(c)": taken from the cache); how often the step-counting voter agreed with
  * the generator's own System-1/System-2 labels; and plain sentences comparing LoRA-PAR with plain LoRA and the random
  * subset after the last stage, whatever the sign.
  */
@@ -27,16 +27,15 @@ final class DemoSummary {
     static String table(Path reportJson, Path mixedTrain) throws IOException {
         JsonNode r = JSON.readTree(reportJson.toFile());
         StringBuilder s = new StringBuilder("LoRA-PAR demo — ").append(NOTE).append("\n\n");
-        s.append(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %9s%n", "arm", "after", "trained %", "S1 acc",
+        s.append(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %11s%n", "arm", "after", "trained %", "S1 acc",
                 "S2 acc", "seconds"));
         JsonNode base = r.get("base");
-        s.append(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %9s%n", "base", "-", "0", pct(base, "S1 accuracy"),
+        s.append(String.format(Locale.ROOT, "%-9s %-6s %10s %8s %8s %11s%n", "base", "-", "0", pct(base, "S1 accuracy"),
                 pct(base, "S2 accuracy"), "-"));
         for (JsonNode x : r.get("results")) {
-            s.append(String.format(Locale.ROOT, "%-9s %-6s %10.2f %8s %8s %9s%n", x.get("arm").asText(),
+            s.append(String.format(Locale.ROOT, "%-9s %-6s %10.2f %8s %8s %11s%n", x.get("arm").asText(),
                     x.get("stage").asText(), x.get("trained_percent").asDouble(), pct(x.get("metrics"), "S1 accuracy"),
-                    pct(x.get("metrics"), "S2 accuracy"), x.get("cached").asBoolean() ? "cached"
-                            : String.format(Locale.ROOT, "%.1f", x.get("seconds").asDouble())));
+                    pct(x.get("metrics"), "S2 accuracy"), seconds(x)));
         }
         if (r.has("classification_dir")) {
             s.append(voterAgreement(Path.of(r.get("classification_dir").asText()).resolve(ClassifyRun.LABELLED),
@@ -44,6 +43,13 @@ final class DemoSummary {
         }
         s.append(verdict(r.get("results")));
         return s.toString();
+    }
+
+    /** The stage's training time; "(c)" when this run took it from the cache. */
+    private static String seconds(JsonNode x) {
+        double s = x.path("seconds").asDouble(Double.NaN);
+        return (Double.isNaN(s) ? "-" : String.format(Locale.ROOT, "%.1f", s)) + (x.get("cached").asBoolean() ? " (c)"
+                : "");
     }
 
     private static String pct(JsonNode metrics, String name) {

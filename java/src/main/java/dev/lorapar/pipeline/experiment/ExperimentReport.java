@@ -120,7 +120,8 @@ public final class ExperimentReport {
                     .append(String.format(Locale.ROOT, "%.2f", percent(r.check().active(), r.check().elements())))
                     .append(" | ").append(r.check().violations()).append(" |");
             metricNames.forEach(m -> s.append(' ').append(number(r.metrics().get(m))).append(" |"));
-            s.append(r.cached() ? " cached |\n" : String.format(Locale.ROOT, " %.1f |%n", r.seconds()));
+            s.append(String.format(Locale.ROOT, " %s%s |%n", Double.isNaN(r.seconds()) ? "–"
+                    : String.format(Locale.ROOT, "%.1f", r.seconds()), r.cached() ? " (cached)" : ""));
         }
         if (partition != null) {
             s.append("\n## Partition\n\nθ = ").append(partition.path("theta").asText()).append("; ")

@@ -1,5 +1,7 @@
 package dev.lorapar.pipeline.experiment;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorapar.pipeline.stage.StageDir;
 import dev.lorapar.pipeline.stage.StageKey;
 import dev.lorapar.rl.GrpoMain;
@@ -21,7 +23,7 @@ import java.util.Map;
  * resume by themselves). The result is the folder's {@code adapter/} (PEFT, with the masks it trained under).
  */
 final class TrainingStage {
-    /** What one stage made. */
+    /** What one stage made; seconds = the training time when it ran (NaN for a stage cached before times were kept). */
     record Output(Path adapter, Path dir, boolean cached, double seconds) {
     }
 
@@ -50,7 +52,8 @@ final class TrainingStage {
         Path adapter = stage.dir().resolve("adapter");
         if (stage.complete()) {
             out.println("run: " + kind + " up to date in " + stage.dir() + ": skipped");
-            return new Output(adapter, stage.dir(), true, 0);
+            JsonNode manifest = new ObjectMapper().readTree(stage.dir().resolve(StageDir.MANIFEST).toFile());
+            return new Output(adapter, stage.dir(), true, manifest.path("summary").path("seconds").asDouble(Double.NaN));
         }
         stage.create();
         Map<String, String> fixed = new LinkedHashMap<>();
@@ -77,7 +80,7 @@ final class TrainingStage {
                 outputs.add("adapter/" + f);
             }
         }
-        stage.finish(outputs, null);
+        stage.finish(outputs, new ObjectMapper().createObjectNode().put("seconds", seconds));
         return new Output(adapter, stage.dir(), false, seconds);
     }
 }
