@@ -413,7 +413,7 @@ benchmarks_jar_has() {
 
 # model_step NAME: whether the model-level benchmark step NAME runs: all of them unless $LORAPAR_MODEL_BENCH_STEPS
 # (comma-separated: torch-train, torch-decode, torch-sft, lorapar, lorapar-sft, layer-ops, eval, grpo, hf-rollout,
-# serve, pipeline, demo, data-parallel) names a subset.
+# serve, pipeline, classify, demo, data-parallel) names a subset.
 model_step() {
     [[ -z ${LORAPAR_MODEL_BENCH_STEPS:-} || ",${LORAPAR_MODEL_BENCH_STEPS}," == *",$1,"* ]]
 }
@@ -505,6 +505,11 @@ run_issue_benchmarks() {
     fi
     if model_step pipeline; then
         run_java_bench "model bench pipeline" dev.lorapar.bench.gpu.PipelineBench "$out/model-bench-pipeline.log"
+    fi
+    local data="${LORAPAR_SHARED_DATA:-}"
+    if model_step classify && [[ -n $data && -f $data/gsm8k/test.jsonl && -f $data/llama2-tokenizer/tokenizer.model ]]; then
+        run_java_bench "model bench classify" dev.lorapar.bench.gpu.ClassifyBench "$out/model-bench-classify.log" \
+            --data "$data/gsm8k/test.jsonl" --tokenizer "$data/llama2-tokenizer/tokenizer.model" --items 256
     fi
     if model_step demo; then
         run_java_bench "model bench demo" dev.lorapar.bench.gpu.DemoAssetsBench "$out/model-bench-demo.log" \

@@ -214,7 +214,7 @@ public final class ServeBench {
      * " t&lt;id&gt;"):
      * the prompts are token ids, so only decoding generated ids to text needs it.
      */
-    private static Tokenizer syntheticTokenizer(int vocab) throws java.io.IOException {
+    static Tokenizer syntheticTokenizer(int vocab) throws java.io.IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         bytes.write(head.putInt(16).array());
