@@ -37,6 +37,8 @@ readonly out=${OUT:-/tmp/lorapar-gpu-out}
 readonly jre_root=/tmp/lorapar-jre
 readonly java="$jre_root/jre/bin/java"
 readonly cuda_home=${CUDA_HOME:-/usr/local/cuda}
+# OpenMP threads of the CPU backend sleep when idle (as in the Maven test runs and ./lorapar)
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 readonly default_hf_ref=/tmp/hf-ref
 readonly hf_ref_timeout_s=600
 readonly model_bench_timeout_s=900
