@@ -23,7 +23,7 @@ readonly bundle="$repo_root/.gpu-bundle"
 readonly max_bundle_bytes=$((60 * 1024 * 1024))
 readonly junit_console="org.junit.platform:junit-platform-console-standalone:1.11.4"
 # jdk.zipfs: the JUnit launcher scans the test jar through the zip file system (without it: no test found).
-readonly jre_modules="java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.xml,jdk.zipfs,java.net.http"
+readonly jre_modules="java.base,java.logging,java.management,jdk.management,jdk.unsupported,java.xml,jdk.zipfs,java.net.http,jdk.httpserver"
 
 die() {
     echo "prepare-bundle.sh: $*" >&2

@@ -163,8 +163,8 @@ class BenchmarkFilesTest {
     void everyDefaultFileIsThere() {
         Path data = SharedData.find();
         Assumptions.assumeTrue(data != null, "shared/data missing");
-        Assumptions.assumeTrue(Files.isDirectory(data.resolve("gsm8k")),
-                data + " is a partial copy without the benchmarks (the GPU bundle's)");
+        Assumptions.assumeTrue(Files.isDirectory(data.resolve("mmlu")) && Files.isDirectory(data.resolve("humaneval")),
+                data + " is a partial copy without all the benchmarks (the GPU bundle's)");
         for (Benchmark benchmark : Benchmark.values()) {
             assertTrue(Files.exists(benchmark.defaultFile(data)), benchmark.toString());
             assertEquals(benchmark, Benchmark.byKey(benchmark.key()));
