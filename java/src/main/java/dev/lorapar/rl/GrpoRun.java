@@ -159,9 +159,9 @@ public final class GrpoRun {
                 if (resumed) {
                     position = RunState.restore(loaded.state().orElseThrow(), trainer.optimizer(), fingerprint);
                 }
-                if (collective != null && collective.sum(trainer.steps()) != world * trainer.steps()) {
-                    throw new IllegalStateException("rank " + rank + " resumed at step " + trainer.steps() + " but the "
-                            + "ranks disagree: every rank must see the same output_dir/checkpoints");
+                if (collective != null) {
+                    collective.requireSame(trainer.steps(), "the step resumed at (every rank must see the same "
+                            + "output_dir/checkpoints)");
                 }
                 listener.resumed(loaded.summary(), trainer.steps(), totalSteps);
                 int checkpointEvery = c.integer("checkpoint_every");
