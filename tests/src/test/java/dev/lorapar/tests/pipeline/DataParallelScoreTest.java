@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mean cross-entropy are well below 1) each sample's own importance I_i = |t_i − ½t_i²| ≥ (|t_i| + ½t_i²) / 3, so
  * the asserted bound is |ΔI| ≤ 6γ_{N−1}·Σ_i I_i / N + 6u·I, with I_i scored sample by sample.
  */
-class DataParallelScoreTest {
+public class DataParallelScoreTest {
     static final String MODEL = "llama2c-stories260K/stories260K.bin";
     static final double U = 0x1p-24;
     static final LoraConfig LORA = new LoraConfig(4, 8, EnumSet.allOf(LoraTarget.class), new LoraInit.Gaussian(0.02), 11);
@@ -112,26 +112,38 @@ class DataParallelScoreTest {
         return new Ran(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    @Test
-    void scoreCommandWithThreeRanksWritesTheImportanceOfOne(@TempDir Path dir) throws IOException {
-        Path model = SharedData.require(MODEL);
-        Path s1 = Files.writeString(dir.resolve("s1.jsonl"), """
+    /** Five question/answer records of system s1. */
+    public static Path systemData(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("s1.jsonl"), """
                 {"question": "What is the cat's name?", "answer": "The cat is Tom."}
                 {"question": "Who is happy?", "answer": "Lily is happy."}
                 {"question": "Where is the ball?", "answer": "In the park."}
                 {"question": "What does the dog like?", "answer": "The dog likes to run."}
                 {"question": "Who has a red hat?", "answer": "Ben has a red hat."}
                 """);
+    }
+
+    /**
+     * {@code lorapar score} of the 5 samples of {@code s1} with {@code ranks} ranks from {@code device} under
+     * {@code root}: the importance of s1 (fails unless the command succeeds and writes one stage folder).
+     */
+    public static float[] scoreCommand(Path model, Path s1, Path root, String device, int ranks) throws IOException {
+        Ran ran = lorapar("score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
+                "--max_length", "48", "--lora_r", "4", "--device", device, "--progress", "silent",
+                "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString());
+        assertEquals(0, ran.status(), ran.err());
+        List<Path> stages = ScorePartitionChainTest.stageDirs(root, "score");
+        assertEquals(1, stages.size(), "one stage folder, written by rank 0 alone");
+        return ImportanceScores.read(stages.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values();
+    }
+
+    @Test
+    void scoreCommandWithThreeRanksWritesTheImportanceOfOne(@TempDir Path dir) throws IOException {
+        Path model = SharedData.require(MODEL);
+        Path s1 = systemData(dir);
         List<float[]> results = new ArrayList<>();
         for (int ranks : new int[] {1, 3}) {
-            Path root = dir.resolve("runs" + ranks);
-            Ran ran = lorapar("score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
-                    "--max_length", "48", "--lora_r", "4", "--device", "cpu", "--progress", "silent",
-                    "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString());
-            assertEquals(0, ran.status(), ran.err());
-            List<Path> stages = ScorePartitionChainTest.stageDirs(root, "score");
-            assertEquals(1, stages.size(), "one stage folder, written by rank 0 alone");
-            results.add(ImportanceScores.read(stages.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values());
+            results.add(scoreCommand(model, s1, dir.resolve("runs" + ranks), "cpu", ranks));
         }
         float[] one = results.get(0), three = results.get(1);
         double max = 0, worst = 0;

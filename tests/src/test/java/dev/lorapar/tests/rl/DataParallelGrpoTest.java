@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * completions only). KL and loss at step 1 start from the same adapter (1e-9); at step 2 from adapters within the
  * bound, so relative 1e-4 (observed about 4e-6).
  */
-class DataParallelGrpoTest {
+public class DataParallelGrpoTest {
     /** One rank's view: per optimizer step the mean reward, KL and loss; per iteration the completions it sampled. */
     static final class Capture implements GrpoRun.Listener {
         final List<Double> rewards = new ArrayList<>(), kls = new ArrayList<>(), losses = new ArrayList<>();
@@ -73,7 +73,18 @@ class DataParallelGrpoTest {
         }
     }
 
-    static String[] args(Path data, Path out, String... more) throws IOException {
+    /** The prompts of {@link GrpoMainTest} written to {@code dir}. */
+    public static Path prompts(Path dir) throws IOException {
+        return GrpoMainTest.data(dir);
+    }
+
+    /** {@code lorapar grpo}'s output and exit status check (see {@link GrpoMainTest}). */
+    public static String grpo(String[] args, int status) {
+        return GrpoMainTest.run(args, status);
+    }
+
+    /** The settings of these tests: GrpoMainTest's, 2 steps, AdamW ε = 1e-3, a checkpoint every step. */
+    public static String[] args(Path data, Path out, String... more) throws IOException {
         List<String> a = new ArrayList<>(Arrays.asList(GrpoMainTest.args(data, out, "--max_steps", "2", "--eps", "1e-3",
                 "--checkpoint_every", "1", "--dist_timeout_s", "60")));
         a.addAll(List.of(more));
@@ -95,7 +106,8 @@ class DataParallelGrpoTest {
         });
     }
 
-    static List<float[]> adapter(Path peft) throws IOException {
+    /** The A and B values of the PEFT adapter in {@code peft}, pair by pair. */
+    public static List<float[]> adapter(Path peft) throws IOException {
         List<float[]> out = new ArrayList<>();
         try (Checkpoint ckpt = Checkpoints.open(SharedData.require(GrpoMainTest.DIR + "stories260K.bin"));
              dev.lorapar.core.Stream s = dev.lorapar.core.Stream.create(Device.CPU);
