@@ -63,6 +63,16 @@ public interface Collective extends AutoCloseable {
         return v[0];
     }
 
+    /**
+     * Throws {@link IllegalStateException} on a rank whose {@code value} is not every rank's (it is when the sum is
+     * worldSize × value on every rank); {@code what} names it, e.g. the step a resumed run starts at.
+     */
+    default void requireSame(long value, String what) {
+        if (sum(value) != worldSize() * value) {
+            throw new IllegalStateException("rank " + rank() + ": " + what + " is " + value + " but the ranks disagree");
+        }
+    }
+
     /** A sum of one double per rank (e.g. a loss sum). */
     default double sum(double value) {
         double[] v = {value};

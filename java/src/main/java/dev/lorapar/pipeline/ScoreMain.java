@@ -9,6 +9,7 @@ import dev.lorapar.train.report.ProgressReporter;
 import dev.lorapar.tokenizer.PromptFormat;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -43,6 +44,9 @@ public final class ScoreMain {
                 .key("lora_sigma", "0.01", "σ of the gaussian init")
                 .key("seed", "42", "seed of the LoRA init")
                 .key("device", "auto", "cpu, cuda:N or auto")
+                .key("data_parallel", "1", "ranks as threads of this process: CPU threads, or GPUs from --device on "
+                        + "over NCCL; sample i is scored by rank i mod N and the sums are reduced")
+                .key("dist_timeout_s", "600", "seconds a rank waits for the others before failing")
                 .key("output_dir", "runs", "root folder; the stage writes into output_dir/score-<key>")
                 .key("progress", "auto", "progress display: auto, terminal, plain, silent")
                 .key("force", "false", "run even when an up-to-date result is there");
@@ -71,6 +75,7 @@ public final class ScoreMain {
         LoraConfig lora = new LoraConfig((int) f.integer("lora_r"), f.real("lora_alpha"), targets, init, f.integer("seed"));
         return new ScoreRun.Settings(f.path("model"), f.isSet("tokenizer") ? f.path("tokenizer") : null, systems,
                 (int) f.integer("samples"), f.integer("sample_seed"), (int) f.integer("max_length"), template, lora,
-                RunSetup.device(f.text("device")), f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")));
+                RunSetup.device(f.text("device")), f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")),
+                (int) f.integer("data_parallel"), Duration.ofMillis(Math.round(f.real("dist_timeout_s") * 1000)));
     }
 }

@@ -1,5 +1,6 @@
 package dev.lorapar.rl;
 
+import dev.lorapar.dist.Collective;
 import dev.lorapar.model.LoraAdapter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +13,11 @@ import java.util.Objects;
  * the completions, compute group advantages, take the reference log-probs, then μ optimizer steps over all of the
  * iteration's completions (gradient accumulation = the micro-batches). Rollout seeds come from the optimizer step the
  * iteration starts at, so a resumed run samples what an uninterrupted one would.
+ *
+ * <p>Data parallel (a {@link Collective}): every rank gets the same micro-batches; this rank rolls out prompt p of
+ * each when p mod worldSize = rank, with the seeds one rank would use, so a prompt's group is never split and its
+ * advantages stay local; the reward statistics (sums, counts, tokens) are summed over the ranks, so every rank's
+ * {@link Iteration} holds the global values (the seconds are this rank's, {@code rollouts} this rank's batches).
  */
 public final class GrpoLoop {
     /**
@@ -43,8 +49,16 @@ public final class GrpoLoop {
     private final GrpoTrainer trainer;
     private final LoraAdapter adapter;
     private final int innerUpdates;
+    private final Collective collective; // null: alone
 
     public GrpoLoop(Rollouts rollouts, RewardSet rewards, GrpoTrainer trainer, LoraAdapter adapter, int innerUpdates) {
+        this(rollouts, rewards, trainer, adapter, innerUpdates, null);
+    }
+
+    /** One rank of a data-parallel run ({@code collective} null = alone; the trainer syncs over the same group). */
+    public GrpoLoop(Rollouts rollouts, RewardSet rewards, GrpoTrainer trainer, LoraAdapter adapter, int innerUpdates,
+                    Collective collective) {
+        this.collective = collective;
         this.rollouts = Objects.requireNonNull(rollouts, "rollouts");
         this.rewards = Objects.requireNonNull(rewards, "rewards");
         this.trainer = Objects.requireNonNull(trainer, "trainer");
@@ -66,8 +80,18 @@ public final class GrpoLoop {
         double sum = 0, sumSq = 0, genSeconds = 0, scoreSeconds = 0;
         long tokens = 0;
         int count = 0;
+        int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
         for (int m = 0; m < microBatches.size(); m++) {
-            RolloutBatch batch = rollouts.generate(microBatches.get(m), step * 1000L + m, adapter);
+            List<RlItem> all = microBatches.get(m), mine = new ArrayList<>();
+            int[] positions = new int[(all.size() - rank + world - 1) / world];
+            for (int p = rank; p < all.size(); p += world) {
+                positions[mine.size()] = p;
+                mine.add(all.get(p));
+            }
+            if (mine.isEmpty()) {
+                continue;
+            }
+            RolloutBatch batch = rollouts.generate(mine, positions, step * 1000L + m, adapter);
             batches.add(batch);
             genSeconds += batch.seconds();
             tokens += batch.newTokens();
@@ -86,6 +110,20 @@ public final class GrpoLoop {
                 }
                 count++;
             }
+        }
+        if (collective != null) {
+            double[] global = new double[names.size() + 4]; // component sums, sum, sum of squares, count, tokens
+            System.arraycopy(componentSums, 0, global, 0, names.size());
+            global[names.size()] = sum;
+            global[names.size() + 1] = sumSq;
+            global[names.size() + 2] = count;
+            global[names.size() + 3] = tokens;
+            collective.allReduceSum(global);
+            System.arraycopy(global, 0, componentSums, 0, names.size());
+            sum = global[names.size()];
+            sumSq = global[names.size() + 1];
+            count = (int) global[names.size() + 2];
+            tokens = (long) global[names.size() + 3];
         }
         GrpoTrainer.Batch prepared = trainer.prepare(sequences);
         List<GrpoTrainer.Update> updates = new ArrayList<>();

@@ -3,6 +3,8 @@ package dev.lorapar.rl;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
+import dev.lorapar.dist.Collective;
+import dev.lorapar.dist.DeviceRanks;
 import dev.lorapar.model.LlamaGenerator;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -10,6 +12,9 @@ import dev.lorapar.model.io.Checkpoint;
 import dev.lorapar.model.io.Checkpoints;
 import dev.lorapar.tokenizer.Tokenizer;
 import dev.lorapar.tokenizer.Tokenizers;
+import dev.lorapar.train.DataParallelRun;
+import dev.lorapar.train.DataParallelSync;
+import dev.lorapar.train.GradientSync;
 import dev.lorapar.train.LrSchedule;
 import dev.lorapar.train.MaskedAdamW;
 import dev.lorapar.train.RunSetup;
@@ -70,11 +75,34 @@ public final class GrpoRun {
         return run(c, RewardSet.parse(c.text("rewards")), listener);
     }
 
-    /** Runs with {@code rewards} (e.g. a custom {@link Reward}). */
+    /**
+     * Runs with {@code rewards} (e.g. a custom {@link Reward}, shared by the ranks: it must be thread-safe): one rank,
+     * or with {@code data_parallel} N &gt; 1 N ranks as threads of this process ({@link DeviceRanks}: CPU threads, or
+     * GPUs from the configured device on over NCCL). Only rank 0 reports to {@code listener}; the outcome is rank 0's.
+     */
     public static Outcome run(TrainConfig c, RewardSet rewards, Listener listener) throws IOException {
+        int threads = c.integer("data_parallel");
+        if (threads > 1) {
+            return DeviceRanks.rankZero(RunSetup.device(c), threads, DataParallelRun.timeout(c), "lorapar-grpo",
+                    (collective, device) -> runRank(c, rewards, collective.rank() == 0 ? listener : new Listener() { },
+                            collective, device));
+        }
+        return runRank(c, rewards, listener, null, RunSetup.device(c));
+    }
+
+    /**
+     * One rank of a run on {@code device} ({@code collective} null = alone). Data parallel: every rank walks the same
+     * prompt order and rolls out its share of each micro-batch ({@link GrpoLoop}); rewards, counts, loss statistics
+     * and gradients are summed over the ranks, so every rank takes the same optimizer steps; rank 0 alone writes
+     * checkpoints and the adapter (the others should get a silent listener, which also keeps the metrics file rank
+     * 0's). Every rank resumes from the same {@code output_dir/checkpoints}, written by a run with any number of ranks.
+     */
+    public static Outcome runRank(TrainConfig c, RewardSet rewards, Listener listener, Collective collective,
+                                  Device device) throws IOException {
+        int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
+        GradientSync sync = collective == null ? GradientSync.NONE : new DataParallelSync(collective);
         Path out = Path.of(c.text("output_dir"));
         Files.createDirectories(out);
-        Device device = RunSetup.device(c);
         long seed = c.integer("seed");
         listener.started(c);
         ReadOptions read = ReadOptions.defaults().withPolicy(
@@ -92,6 +120,9 @@ public final class GrpoRun {
         lines.add(items.size() + " prompts from " + files.size() + " file(s), " + data.read().malformedCount()
                 + " malformed records skipped");
         data.read().malformed().stream().limit(20).forEach(m -> lines.add("  " + m));
+        if (world > 1) {
+            lines.add("data parallel: " + world + " ranks, prompt p of each micro-batch on rank p mod " + world);
+        }
         int batchesPerEpoch = (items.size() + perStep - 1) / perStep;
         long totalSteps = c.integer("max_steps") > 0 ? c.integer("max_steps")
                 : (long) Math.max(1, (batchesPerEpoch * (long) epochs + accumulation - 1) / accumulation) * mu;
@@ -114,18 +145,23 @@ public final class GrpoRun {
                  StartingAdapter start = StartingAdapter.open(c, weights, stream);
                  LlamaGenerator generator = LlamaGenerator.create(weights, stream,
                          LlamaGenerator.Options.of(perStep * g, maxPrompt + maxCompletion), tokenizer);
-                 GrpoTrainer trainer = new GrpoTrainer(stream, weights, start.adapter(), to, schedule, hyper)) {
+                 GrpoTrainer trainer = new GrpoTrainer(stream, weights, start.adapter(), to, schedule, hyper, sync)) {
                 LoraAdapter adapter = start.adapter();
                 lines.add("adapter: " + start.describe(stream));
                 lines.add("rewards: " + String.join(", ", rewards.names()));
                 listener.loaded(lines);
-                GrpoLoop loop = new GrpoLoop(new Rollouts(generator, tokenizer, ro), rewards, trainer, adapter, mu);
+                GrpoLoop loop = new GrpoLoop(new Rollouts(generator, tokenizer, ro), rewards, trainer, adapter, mu,
+                        collective);
                 CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), c.integer("keep_checkpoints"));
                 DataPosition position = DataPosition.START;
                 LoadResult loaded = store.loadLatest();
                 boolean resumed = loaded.found();
                 if (resumed) {
                     position = RunState.restore(loaded.state().orElseThrow(), trainer.optimizer(), fingerprint);
+                }
+                if (collective != null) {
+                    collective.requireSame(trainer.steps(), "the step resumed at (every rank must see the same "
+                            + "output_dir/checkpoints)");
                 }
                 listener.resumed(loaded.summary(), trainer.steps(), totalSteps);
                 int checkpointEvery = c.integer("checkpoint_every");
@@ -150,10 +186,13 @@ public final class GrpoRun {
                     lastReward = it.rewardMean();
                     listener.iteration(it, totalSteps);
                     long after = trainer.steps();
-                    if (checkpointEvery > 0 && after / checkpointEvery > before / checkpointEvery && after < totalSteps) {
+                    if (rank == 0 && checkpointEvery > 0 && after / checkpointEvery > before / checkpointEvery && after < totalSteps) {
                         Path saved = store.save(RunState.capture(trainer.optimizer(), position, fingerprint, c.values()));
                         listener.checkpointed(after, saved);
                     }
+                }
+                if (rank != 0) {
+                    return new Outcome(trainer.steps(), lastReward, resumed, out);
                 }
                 Path saved = store.save(RunState.capture(trainer.optimizer(), position, fingerprint, c.values()));
                 listener.checkpointed(trainer.steps(), saved);

@@ -7,6 +7,7 @@ import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraGradients;
 import dev.lorapar.model.LoraPair;
 import dev.lorapar.model.TokenBatch;
+import dev.lorapar.train.GradientSync;
 import dev.lorapar.train.LrSchedule;
 import dev.lorapar.train.MaskedAdamW;
 import dev.lorapar.train.NonFiniteLossException;
@@ -25,6 +26,10 @@ import java.util.Objects;
  * learning rate with global-norm clipping. With μ = 1 the ratio is 1 in value; with μ &gt; 1 the first update stores
  * p as the old log-probs and later updates of the same batch use the clipped ratio. Owns its workspace, gradients and
  * optimizer state.
+ *
+ * <p>Data parallel (a {@link GradientSync} other than NONE): each rank holds some of the step's completions (whole
+ * groups: advantages are computed before), N in the loss is the step's completion count over all ranks, the loss
+ * statistics and the gradients are summed over the ranks before clipping, so every rank takes the same update.
  */
 public final class GrpoTrainer implements AutoCloseable {
     /**
@@ -68,11 +73,18 @@ public final class GrpoTrainer implements AutoCloseable {
         private final double[][] reference; // [sequence][completion token]
         private double[][] old;             // μ > 1: policy log-probs before the first update
         private final double referenceSeconds;
+        private final int totalSequences;   // N: the step's sequences over all ranks
 
-        private Batch(List<Sequence> sequences, double[][] reference, double referenceSeconds) {
+        private Batch(List<Sequence> sequences, double[][] reference, double referenceSeconds, int totalSequences) {
             this.sequences = sequences;
             this.reference = reference;
             this.referenceSeconds = referenceSeconds;
+            this.totalSequences = totalSequences;
+        }
+
+        /** N: the step's sequences over all ranks (this rank's alone when not data parallel). */
+        public int totalSequences() {
+            return totalSequences;
         }
 
         public List<Sequence> sequences() {
@@ -105,9 +117,17 @@ public final class GrpoTrainer implements AutoCloseable {
     private final LlamaForwardBackward pass;
     private final LoraGradients grads;
     private final MaskedAdamW optimizer;
+    private final GradientSync sync;
 
     public GrpoTrainer(Stream stream, LlamaWeights weights, LoraAdapter adapter, Options options, LrSchedule schedule,
                        MaskedAdamW.Hyper hyper) {
+        this(stream, weights, adapter, options, schedule, hyper, GradientSync.NONE);
+    }
+
+    /** One rank of a data-parallel run when {@code sync} is not NONE (see the class comment). */
+    public GrpoTrainer(Stream stream, LlamaWeights weights, LoraAdapter adapter, Options options, LrSchedule schedule,
+                       MaskedAdamW.Hyper hyper, GradientSync sync) {
+        this.sync = Objects.requireNonNull(sync, "sync");
         this.stream = Objects.requireNonNull(stream, "stream");
         this.adapter = Objects.requireNonNull(adapter, "adapter (GRPO trains a LoRA adapter)");
         this.options = Objects.requireNonNull(options, "options");
@@ -143,9 +163,12 @@ public final class GrpoTrainer implements AutoCloseable {
         this.optimizer = opt;
     }
 
-    /** Reference log-probs (adapter disabled) of every sequence's completion tokens. */
+    /**
+     * Reference log-probs (adapter disabled) of every sequence's completion tokens. Data parallel: this rank's
+     * sequences (possibly none), and the step's count N is summed over the ranks.
+     */
     public Batch prepare(List<Sequence> sequences) {
-        if (sequences.isEmpty()) {
+        if (sequences.isEmpty() && sync.single()) {
             throw new IllegalArgumentException("no sequences to train on");
         }
         for (Sequence s : sequences) {
@@ -156,12 +179,18 @@ public final class GrpoTrainer implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         double[][] reference = logProbs(sequences, null);
-        return new Batch(List.copyOf(sequences), reference, (System.nanoTime() - t0) / 1e9);
+        double[] total = {sequences.size()};
+        sync.sumValues(total);
+        if (total[0] == 0) {
+            throw new IllegalArgumentException("no sequences to train on (on any rank)");
+        }
+        return new Batch(List.copyOf(sequences), reference, (System.nanoTime() - t0) / 1e9, (int) total[0]);
     }
 
     /**
      * The loss of {@code batch} and its LoRA gradients (left in {@link #gradients()}, no optimizer step): what
-     * {@link #update} does before stepping. With μ &gt; 1 the first call on a batch stores the old log-probs.
+     * {@link #update} does before stepping. With μ &gt; 1 the first call on a batch stores the old log-probs. Data
+     * parallel: the gradients and the returned statistics are the whole step's (summed over the ranks).
      */
     public Backward backward(Batch batch) {
         long next = optimizer.steps() + 1;
@@ -171,6 +200,9 @@ public final class GrpoTrainer implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         int n = batch.sequences.size();
+        if (n == 0) {
+            grads.zero(stream); // this rank adds nothing to the sum
+        }
         double loss = 0, kl = 0;
         long clipped = 0, tokens = 0, positions = 0;
         for (int c0 = 0, chunkIndex = 0; c0 < n; c0 += options.trainRows(), chunkIndex++) {
@@ -185,8 +217,8 @@ public final class GrpoTrainer implements AutoCloseable {
                 old = Arrays.copyOfRange(batch.old, c0, c1);
             }
             double[] adv = chunk.stream().mapToDouble(Sequence::advantage).toArray();
-            GrpoLoss.Part part = GrpoLoss.compute(policy, Arrays.copyOfRange(batch.reference, c0, c1), old, adv, n,
-                    options.coefficients());
+            GrpoLoss.Part part = GrpoLoss.compute(policy, Arrays.copyOfRange(batch.reference, c0, c1), old, adv,
+                    batch.totalSequences, options.coefficients());
             if (!Double.isFinite(part.loss())) {
                 throw new NonFiniteLossException(next, chunkIndex, part.loss());
             }
@@ -198,7 +230,10 @@ public final class GrpoTrainer implements AutoCloseable {
             tokens += part.tokens();
             positions += 2L * tb.rows();
         }
-        return new Backward(loss, kl / tokens, (double) clipped / tokens, tokens, positions,
+        double[] stats = {loss, kl, clipped, tokens, positions};
+        sync.sumValues(stats);
+        sync.sumGradients(stream, optimizer.params());
+        return new Backward(stats[0], stats[1] / stats[3], stats[2] / stats[3], (long) stats[3], (long) stats[4],
                 (System.nanoTime() - t0) / 1e9);
     }
 

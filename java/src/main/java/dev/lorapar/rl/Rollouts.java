@@ -73,8 +73,21 @@ public final class Rollouts {
 
     /** G completions of every item, sampled with {@code adapter} (null = disabled) for optimizer step {@code step}. */
     public RolloutBatch generate(List<RlItem> items, long step, LoraAdapter adapter) {
+        int[] positions = new int[items.size()];
+        Arrays.setAll(positions, i -> i);
+        return generate(items, positions, step, adapter);
+    }
+
+    /**
+     * G completions of every item, item i seeded as prompt {@code positions[i]} of the micro-batch: a data-parallel
+     * rank rolls out some prompts of a micro-batch with the seeds a single rank would give them.
+     */
+    public RolloutBatch generate(List<RlItem> items, int[] positions, long step, LoraAdapter adapter) {
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no prompts to roll out");
+        }
+        if (positions.length != items.size()) {
+            throw new IllegalArgumentException(items.size() + " prompts but " + positions.length + " positions");
         }
         int g = options.groupSize();
         List<GenerationRequest> requests = new ArrayList<>(items.size() * g);
@@ -85,7 +98,7 @@ public final class Rollouts {
             prompts.add(prompt);
             for (int k = 0; k < g; k++) {
                 Sampling s = Sampling.of(options.temperature(), options.topK(), options.topP(),
-                        completionSeed(options.seed(), step, p, k));
+                        completionSeed(options.seed(), step, positions[p], k));
                 requests.add(new GenerationRequest(prompt, options.maxCompletion(), s, stops, null));
             }
         }

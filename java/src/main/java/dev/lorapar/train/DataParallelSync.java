@@ -35,6 +35,11 @@ public final class DataParallelSync implements GradientSync {
     }
 
     @Override
+    public void sumValues(double[] values) {
+        collective.allReduceSum(values);
+    }
+
+    @Override
     public void sumGradients(Stream stream, List<MaskedAdamW.Param> params) {
         List<Tensor> grads = params.stream().map(MaskedAdamW.Param::grad).toList();
         if (params.stream().allMatch(p -> p.mask() == null)) {

@@ -26,6 +26,10 @@ public interface GradientSync {
         }
 
         @Override
+        public void sumValues(double[] values) {
+        }
+
+        @Override
         public boolean single() {
             return true;
         }
@@ -36,6 +40,9 @@ public interface GradientSync {
 
     /** A loss sum over all ranks. */
     double sumLoss(double local);
+
+    /** In place: every value (a statistic: a count, a loss part) becomes its sum over all ranks. */
+    void sumValues(double[] values);
 
     /** Every param's gradient (F32, in place) becomes its sum over the ranks. */
     void sumGradients(Stream stream, List<MaskedAdamW.Param> params);

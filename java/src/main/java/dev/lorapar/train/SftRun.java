@@ -151,9 +151,9 @@ public final class SftRun {
                 if (resumed) {
                     position = RunState.restore(loaded.state().orElseThrow(), step.optimizer(), plan.fingerprint());
                 }
-                if (collective != null && collective.sum(step.steps()) != world * step.steps()) {
-                    throw new IllegalStateException("rank " + rank + " resumed at step " + step.steps() + " but the "
-                            + "ranks disagree: every rank must see the same output_dir/checkpoints");
+                if (collective != null) {
+                    collective.requireSame(step.steps(), "the step resumed at (every rank must see the same "
+                            + "output_dir/checkpoints)");
                 }
                 listener.resumed(loaded.summary(), step.steps(), totalSteps);
                 Iterator<Batch> batches = plan.batches(position, epochs);

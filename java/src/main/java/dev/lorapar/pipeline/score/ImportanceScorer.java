@@ -4,6 +4,7 @@ import dev.lorapar.core.DType;
 import dev.lorapar.core.Ops;
 import dev.lorapar.core.Stream;
 import dev.lorapar.core.Tensor;
+import dev.lorapar.dist.Collective;
 import dev.lorapar.model.LlamaConfig;
 import dev.lorapar.model.LlamaForwardBackward;
 import dev.lorapar.model.LoraAdapter;
@@ -67,28 +68,55 @@ public final class ImportanceScorer implements AutoCloseable {
      * (nullable) is updated after each sample.
      */
     public ImportanceScores score(String system, List<Sample> samples, ProgressReporter progress) {
+        return score(system, samples, progress, null);
+    }
+
+    /**
+     * One rank's part of a data-parallel scoring ({@code collective} null = alone): every rank passes the same N
+     * {@code samples}; this rank scores sample i when i mod worldSize = rank ({@link #share}), S1 and S2 (F32) are
+     * summed over the ranks in one all-reduce, then every rank finalizes I = |S1 − ½·S2| / N with the global N. The
+     * result equals one rank's within fp32 rounding of the summation order. {@code progress} counts this rank's
+     * samples (total {@link #share}).
+     */
+    public ImportanceScores score(String system, List<Sample> samples, ProgressReporter progress,
+                                  Collective collective) {
         if (samples.isEmpty()) throw new IllegalArgumentException("system " + system + ": no samples to score");
-        s1.forEach(t -> t.fill(stream, 0));
-        s2.forEach(t -> t.fill(stream, 0));
-        double lossSum = 0;
-        for (int i = 0; i < samples.size(); i++) {
-            Sample s = samples.get(i);
-            int counted = s.targetCount();
-            if (counted == 0) {
+        for (Sample s : samples) { // checked on every rank before any work, so all ranks fail alike
+            if (s.targetCount() == 0) {
                 throw new IllegalArgumentException("system " + system + ": sample from " + s.source()
                         + " has no answer tokens (answer truncated away?)");
             }
+        }
+        int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
+        s1.forEach(t -> t.fill(stream, 0));
+        s2.forEach(t -> t.fill(stream, 0));
+        double lossSum = 0;
+        int done = 0;
+        for (int i = rank; i < samples.size(); i += world) {
+            Sample s = samples.get(i);
             TokenBatch batch = new TokenBatch(new int[][] {s.tokens()}, new int[][] {s.targets()}, null, null);
-            var r = pass.forwardBackward(batch, adapter, LlamaForwardBackward.Gradients.lora(grads), 1f / counted);
+            var r = pass.forwardBackward(batch, adapter, LlamaForwardBackward.Gradients.lora(grads),
+                    1f / s.targetCount());
             Ops.importanceAccumulate(stream, gradList, params, s1, s2);
             lossSum += r.meanLoss();
+            done++;
             if (progress != null) {
-                progress.update(i + 1, ProgressReporter.Field.of("mean loss",
-                        String.format(java.util.Locale.ROOT, "%.4f", lossSum / (i + 1))));
+                progress.update(done, ProgressReporter.Field.of("mean loss",
+                        String.format(java.util.Locale.ROOT, "%.4f", lossSum / done)));
             }
+        }
+        if (collective != null) {
+            List<Tensor> sums = new ArrayList<>(s1); // [rows×cols] F32 each, S1 then S2
+            sums.addAll(s2);
+            collective.allReduceSum(stream, sums);
         }
         Ops.importanceFinalize(stream, s1, s2, s1, samples.size());
         return collect(system, samples.size());
+    }
+
+    /** How many of {@code n} samples rank {@code rank} of {@code world} scores: those i with i mod world = rank. */
+    public static int share(int n, int rank, int world) {
+        return rank >= n ? 0 : (n - rank + world - 1) / world;
     }
 
     private ImportanceScores collect(String system, long n) {

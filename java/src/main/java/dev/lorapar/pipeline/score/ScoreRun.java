@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
+import dev.lorapar.dist.Collective;
+import dev.lorapar.dist.DeviceRanks;
 import dev.lorapar.eval.report.ContentHasher;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -34,6 +36,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.time.Duration;
 
 /**
  * The score stage: for each system, N samples drawn (seeded, without replacement) from its data, encoded with the
@@ -63,15 +66,23 @@ public final class ScoreRun {
     /** Everything a score run needs. */
     public record Settings(Path model, Path tokenizer, List<SystemData> systems, int samples, long sampleSeed,
                            int maxLength, PromptFormat template, LoraConfig lora, Device device, boolean force,
-                           ProgressReporter.Mode progress) {
+                           ProgressReporter.Mode progress, int dataParallel, Duration distTimeout) {
         public Settings {
             systems = List.copyOf(systems);
+            if (dataParallel < 1) throw new IllegalArgumentException("data_parallel must be ≥ 1, got " + dataParallel);
+            if (distTimeout.isNegative() || distTimeout.isZero()) {
+                throw new IllegalArgumentException("dist_timeout_s must be > 0, got " + distTimeout);
+            }
             if (samples < 1) throw new IllegalArgumentException("samples must be ≥ 1, got " + samples);
             if (maxLength < 2) throw new IllegalArgumentException("max_length must be ≥ 2, got " + maxLength);
             if (systems.isEmpty()) throw new IllegalArgumentException("no systems to score");
         }
     }
 
+    /**
+     * The stage's key. {@code data_parallel} is not part of it: any number of ranks gives the same importance within
+     * fp32 rounding of the summation order, so a folder scored with N ranks serves a run with M.
+     */
     public static StageKey key(Settings s) throws IOException {
         // the checkpoint may be many GB: its hash is cached by (path, size, mtime) in ~/.cache/lorapar
         StageKey key = StageKey.of("score").file("model", s.model(), ContentHasher.withDefaultCache());
@@ -100,6 +111,7 @@ public final class ScoreRun {
         ObjectNode summary = JSON.createObjectNode();
         summary.put("format", FORMAT);
         summary.put("model", s.model().toString());
+        summary.put("ranks", s.dataParallel());
         summary.put("loss", "mean cross-entropy over the answer tokens of one sample (batch 1)");
         summary.put("formula", "I = |Σ_n g·φ − ½·Σ_n (g·φ)²| / N per element, at the adapter's init");
         summary.put("rows", "as in a PEFT adapter_model.safetensors (q/k lora_B rows in rotate-half order)");
@@ -114,11 +126,42 @@ public final class ScoreRun {
         lora.put("seed", s.lora().seed());
         ArrayNode systems = summary.putArray("systems");
         List<String> outputs = new ArrayList<>();
-        try (Stream stream = Stream.create(s.device());
+        List<Scored> scored = s.dataParallel() == 1 ? scoreAll(s, null, s.device(), err)
+                : DeviceRanks.rankZero(s.device(), s.dataParallel(), s.distTimeout(), "lorapar-score",
+                        (collective, device) -> scoreAll(s, collective, device, collective.rank() == 0 ? err : null));
+        for (Scored one : scored) {
+            String file = "importance-" + one.system().name() + ".safetensors";
+            one.scores().write(dir.resolve(file));
+            outputs.add(file);
+            systems.add(describe(one.scores(), file, one.system(), one.seconds()));
+            out.printf("score: %s: %d samples in %.2f s → %s%n", one.system().name(), one.scores().samples(),
+                    one.seconds(), dir.resolve(file));
+        }
+        AtomicFiles.writeString(dir.resolve(SUMMARY), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+        outputs.add(SUMMARY);
+        stage.finish(outputs, null);
+        return stage;
+    }
+
+    /** One system's importance and the wall seconds of its scoring. */
+    private record Scored(SystemData system, ImportanceScores scores, double seconds) {
+    }
+
+    /**
+     * Every system scored on {@code device}: alone ({@code collective} null) or as one rank of a data-parallel group
+     * (each rank loads the model and makes the same adapter from the LoRA seed, scores its share of the samples, and
+     * the sums are reduced: {@link ImportanceScorer#score(String, List, ProgressReporter, Collective)}). {@code err}
+     * (null on ranks other than 0) gets the warnings and the progress bar.
+     */
+    private static List<Scored> scoreAll(Settings s, Collective collective, Device device, PrintStream err)
+            throws IOException {
+        int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
+        List<Scored> scored = new ArrayList<>();
+        try (Stream stream = Stream.create(device);
              Checkpoint ckpt = Checkpoints.open(s.model())) {
             Tokenizer tokenizer = s.tokenizer() == null ? Tokenizers.nextTo(s.model()) : Tokenizers.open(s.tokenizer());
             SampleEncoder encoder = new SampleEncoder(tokenizer, s.template(), SampleEncoder.Options.of(s.maxLength()));
-            DType dtype = s.device().isCuda() ? DType.BF16 : DType.F32;
+            DType dtype = device.isCuda() ? DType.BF16 : DType.F32;
             try (LlamaWeights weights = LlamaWeights.upload(ckpt, stream, dtype);
                  LoraAdapter adapter = LoraAdapter.create(weights, s.lora(), stream);
                  ImportanceScorer scorer = new ImportanceScorer(adapter, stream, s.maxLength())) {
@@ -126,29 +169,27 @@ public final class ScoreRun {
                     List<Sample> all = encoder.encodeAll(DataReader.read(d.data(), ReadOptions.defaults()).examples(),
                             Progress.NONE).samples();
                     List<Sample> chosen = draw(all, s.samples(), s.sampleSeed());
-                    if (chosen.size() < s.samples()) {
+                    if (chosen.size() < s.samples() && err != null) {
                         err.println("score: system " + d.name() + " has only " + chosen.size() + " usable samples in "
                                 + d.data() + " (asked for " + s.samples() + "): scoring all of them");
                     }
                     long t0 = System.nanoTime();
                     ImportanceScores scores;
-                    try (ProgressReporter bar = ProgressReporter.builder("score " + d.name(), chosen.size()).out(err)
-                            .mode(s.progress()).unit("samples").build()) {
-                        scores = scorer.score(d.name(), chosen, bar);
+                    if (err == null) {
+                        scores = scorer.score(d.name(), chosen, null, collective);
+                    } else {
+                        try (ProgressReporter bar = ProgressReporter.builder("score " + d.name()
+                                        + (world > 1 ? " (rank 0 of " + world + ")" : ""),
+                                        ImportanceScorer.share(chosen.size(), rank, world)).out(err)
+                                .mode(s.progress()).unit("samples").build()) {
+                            scores = scorer.score(d.name(), chosen, bar, collective);
+                        }
                     }
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    String file = "importance-" + d.name() + ".safetensors";
-                    scores.write(dir.resolve(file));
-                    outputs.add(file);
-                    systems.add(describe(scores, file, d, seconds));
-                    out.printf("score: %s: %d samples in %.2f s → %s%n", d.name(), chosen.size(), seconds, dir.resolve(file));
+                    scored.add(new Scored(d, scores, (System.nanoTime() - t0) / 1e9));
                 }
             }
         }
-        AtomicFiles.writeString(dir.resolve(SUMMARY), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
-        outputs.add(SUMMARY);
-        stage.finish(outputs, null);
-        return stage;
+        return scored;
     }
 
     private static ObjectNode describe(ImportanceScores scores, String file, SystemData d, double seconds) {

@@ -143,4 +143,27 @@ class LocalCollectiveTest {
         assertTrue(e.getMessage().contains("different operations"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LocalCollective.group(0, Duration.ofSeconds(1)));
     }
+
+    @Test
+    void requireSamePassesEqualValuesAndFailsOnEveryRankWhenOneDiffers() {
+        List<LocalCollective> ok = LocalCollective.group(3, Duration.ofSeconds(20));
+        for (var o : RankThreads.runAll(3, "ok", r -> {
+            ok.get(r).requireSame(7, "the step");
+            return r;
+        })) {
+            org.junit.jupiter.api.Assertions.assertNull(o.failure(), String.valueOf(o.failure()));
+        }
+        List<LocalCollective> bad = LocalCollective.group(3, Duration.ofSeconds(20));
+        long[] values = {2, 2, 5};
+        var outcomes = RankThreads.runAll(3, "bad", r -> {
+            bad.get(r).requireSame(values[r], "the step");
+            return r;
+        });
+        for (int r = 0; r < 3; r++) {
+            Throwable f = outcomes.get(r).failure();
+            org.junit.jupiter.api.Assertions.assertInstanceOf(IllegalStateException.class, f, "rank " + r);
+            org.junit.jupiter.api.Assertions.assertTrue(f.getMessage().contains("rank " + r + ": the step is "
+                    + values[r]), f.getMessage());
+        }
+    }
 }

@@ -14,6 +14,8 @@ import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.CollectiveException;
 import dev.lorapar.dist.NcclCollective;
 import dev.lorapar.dist.RankThreads;
+import dev.lorapar.tests.pipeline.DataParallelScoreTest;
+import dev.lorapar.tests.rl.DataParallelGrpoTest;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.tests.train.DataParallelSftTest;
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * NCCL data parallelism on 2 and (when present) 4 CUDA devices of this host, ranks as threads: the all-reduce gives
  * the same bits on every rank and the exact sum of integers; SFT on stories260K with 2 / 4 GPUs gives the adapter of
  * one GPU within the bound of {@link DataParallelSftTest}; a rank that stops calling makes the others fail with
- * CollectiveException within the timeout.
+ * CollectiveException within the timeout; importance scoring and GRPO on 2 / 4 GPUs give one GPU's importance and
+ * (mean reward, adapter).
  */
 @Tag("gpu")
 class GpuDataParallelTest {
@@ -90,6 +93,60 @@ class GpuDataParallelTest {
             // adapter; compare the fp32 masters' losses and the adapter at the bf16 resolution
             for (int t = 0; t < single.adapter().size(); t++) {
                 float[] e = single.adapter().get(t), g = dp.adapter().get(t);
+                for (int i = 0; i < e.length; i++) {
+                    assertTrue(Math.abs(e[i] - g[i]) <= 1e-4 + 1e-2 * Math.abs(e[i]),
+                            n + " GPUs: tensor " + t + " element " + i + " " + g[i] + " vs " + e[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code lorapar score --data_parallel N} on N GPUs (bf16 weights): the importance of one GPU. Each rank computes
+     * the same per-sample terms (same kernels, same shapes); only the F32 sums are regrouped, so the difference is at
+     * fp32 rounding, far below the 1e-4 of the largest importance asserted here.
+     */
+    @Test
+    void scoringOnTwoAndFourGpusMatchesOneGpu(@TempDir Path dir) throws Exception {
+        Path model = dev.lorapar.tests.io.SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path s1 = DataParallelScoreTest.systemData(dir);
+        float[] one = DataParallelScoreTest.scoreCommand(model, s1, dir.resolve("one"), "cuda:0", 1);
+        double max = 0;
+        for (float v : one) max = Math.max(max, v);
+        assertTrue(max > 0, "importance is not all zero");
+        for (int n : counts()) {
+            float[] dp = DataParallelScoreTest.scoreCommand(model, s1, dir.resolve("dp" + n), "cuda:0", n);
+            for (int e = 0; e < one.length; e++) {
+                assertTrue(Math.abs(one[e] - dp[e]) <= 1e-4 * max, n + " GPUs: element " + e + " " + dp[e] + " vs "
+                        + one[e]);
+            }
+        }
+    }
+
+    /**
+     * {@code lorapar grpo --data_parallel N} on N GPUs: the mean reward of step 1 is one GPU's (the same completions:
+     * each is seeded by step, micro-batch, prompt position and index; a failure here means batched generation on the
+     * GPU is not independent of the other rows of the batch), and the adapter after 2 steps is one GPU's at the
+     * resolution of bf16 weights (as in the SFT check above).
+     */
+    @Test
+    void grpoOnTwoAndFourGpusMatchesOneGpu(@TempDir Path dir) throws Exception {
+        Path data = DataParallelGrpoTest.prompts(dir);
+        DataParallelGrpoTest.grpo(gpu(DataParallelGrpoTest.args(data, dir.resolve("one"))), 0);
+        List<float[]> single = DataParallelGrpoTest.adapter(dir.resolve("one/adapter"));
+        var m1 = dev.lorapar.train.report.MetricsLog.read(dir.resolve("one/metrics.jsonl")).records();
+        for (int n : counts()) {
+            Path out = dir.resolve("dp" + n);
+            DataParallelGrpoTest.grpo(gpu(DataParallelGrpoTest.args(data, out, "--data_parallel", String.valueOf(n))),
+                    0);
+            var mn = dev.lorapar.train.report.MetricsLog.read(out.resolve("metrics.jsonl")).records();
+            assertTrue(mn.size() == 2, n + " GPUs: 2 metrics records from rank 0");
+            double r1 = ((Number) m1.getFirst().extra().get("reward")).doubleValue();
+            double rn = ((Number) mn.getFirst().extra().get("reward")).doubleValue();
+            assertTrue(Math.abs(r1 - rn) <= 1e-12, n + " GPUs: step 1 mean reward " + rn + " vs " + r1);
+            List<float[]> dp = DataParallelGrpoTest.adapter(out.resolve("adapter"));
+            for (int t = 0; t < single.size(); t++) {
+                float[] e = single.get(t), g = dp.get(t);
                 for (int i = 0; i < e.length; i++) {
                     assertTrue(Math.abs(e[i] - g[i]) <= 1e-4 + 1e-2 * Math.abs(e[i]),
                             n + " GPUs: tensor " + t + " element " + i + " " + g[i] + " vs " + e[i]);

@@ -104,7 +104,7 @@ public class DataParallelSftTest {
         return c;
     }
 
-    static void assertAdapterClose(List<float[]> expected, List<float[]> got, int steps, String what) {
+    public static void assertAdapterClose(List<float[]> expected, List<float[]> got, int steps, String what) {
         final double abs = ABS_PER_STEP * steps;
         assertEquals(expected.size(), got.size(), what);
         double worst = 0;
