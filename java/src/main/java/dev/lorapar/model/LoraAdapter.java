@@ -42,18 +42,59 @@ public final class LoraAdapter implements AutoCloseable {
      * (PiSSA, OLoRA) rewrites the base weights and fails when another adapter's residual is already there.
      */
     public static LoraAdapter create(LlamaWeights weights, LoraConfig config, Stream stream) {
-        Objects.requireNonNull(weights, "LoraAdapter.create: weights");
-        Objects.requireNonNull(config, "LoraAdapter.create: config");
+        return build(weights, config, stream, "LoraAdapter.create", (adapter, layer, t) -> {
+            float[][] ab = adapter.initValues(stream, layer, t); // A [r×in], B [out×r]
+            return new PairValues(ab[0], ab[1], ab[0], ab[1]);
+        });
+    }
+
+    /**
+     * The values of one pair given from outside ({@link #fromValues}): A [r×in], B [out×r] and, for a residual init, the
+     * initial A₀ [r×in], B₀ [out×r] whose scale·B₀·A₀ the base gives up (null for other inits).
+     */
+    public record PairValues(float[] a, float[] b, float[] a0, float[] b0) {
+        public PairValues {
+            Objects.requireNonNull(a, "A values");
+            Objects.requireNonNull(b, "B values");
+            if ((a0 == null) != (b0 == null)) throw new IllegalArgumentException("A₀ and B₀ must be given together");
+        }
+    }
+
+    /**
+     * An adapter for {@code weights} whose pairs hold the given values instead of drawn ones (an adapter read back from
+     * a file). For a residual init (PiSSA, OLoRA) every pair must carry A₀, B₀, and the base becomes
+     * W − scale·B₀·A₀ exactly as {@link #create} left it for the same A₀, B₀; the init's decomposition is not rerun.
+     *
+     * @param values the values of (layer, target), called for every adapted projection
+     */
+    public static LoraAdapter fromValues(LlamaWeights weights, LoraConfig config, Stream stream,
+                                         java.util.function.BiFunction<Integer, LoraTarget, PairValues> values) {
+        Objects.requireNonNull(values, "LoraAdapter.fromValues: values");
+        return build(weights, config, stream, "LoraAdapter.fromValues", (adapter, layer, t) -> values.apply(layer, t));
+    }
+
+    private interface PairSource {
+        PairValues values(LoraAdapter adapter, int layer, LoraTarget t);
+    }
+
+    private static LoraAdapter build(LlamaWeights weights, LoraConfig config, Stream stream, String who, PairSource source) {
+        Objects.requireNonNull(weights, who + ": weights");
+        Objects.requireNonNull(config, who + ": config");
         LlamaConfig c = weights.config();
         if (config.init().residualizesBase() && weights.residualOwner() != null) {
-            throw new IllegalStateException("LoraAdapter.create: the base weights already hold the residual of another "
-                    + "adapter; restoreBase() it first");
+            throw new IllegalStateException(who + ": the base weights already hold the residual of another adapter; "
+                    + "restoreBase() it first");
         }
         LoraAdapter adapter = new LoraAdapter(weights, config, c.nLayers());
         try {
             for (int layer = 0; layer < c.nLayers(); layer++) {
                 for (LoraTarget t : config.targets()) {
-                    adapter.initPair(stream, layer, t);
+                    PairValues v = source.values(adapter, layer, t);
+                    if (adapter.initial != null && v.a0() == null) {
+                        throw new IllegalArgumentException(who + ": a " + config.init() + " adapter needs A₀, B₀ for "
+                                + "layer " + layer + " " + t);
+                    }
+                    adapter.addPair(stream, layer, t, v);
                 }
             }
             if (adapter.initial != null) {
@@ -67,10 +108,11 @@ public final class LoraAdapter implements AutoCloseable {
         }
     }
 
-    private void initPair(Stream stream, int layer, LoraTarget t) {
+    /** A [r×in], B [out×r] as {@code config.init()} starts them. */
+    private float[][] initValues(Stream stream, int layer, LoraTarget t) {
         LlamaConfig c = weights.config();
         int r = config.rank(), in = t.inFeatures(c), out = t.outFeatures(c);
-        float[][] ab = switch (config.init()) {
+        return switch (config.init()) {
             case LoraInit.PeftDefault ignored -> new float[][] {kaimingUniform(rng(layer, t), r * in, in), new float[out * r]};
             case LoraInit.Gaussian g -> {
                 SplittableRandom random = rng(layer, t);
@@ -80,13 +122,19 @@ public final class LoraAdapter implements AutoCloseable {
                     config.scale(), p.powerIterations(), config.seed() ^ mix(layer, t));
             case LoraInit.Olora o -> ResidualInit.olora(stream, weights.layers().get(layer).projection(t), out, in, r);
         };
-        LoraPair pair = new LoraPair(layer, t, own(Tensor.of(stream, weights.dtype(), ab[0], r, in)),
-                own(Tensor.of(stream, weights.dtype(), ab[1], out, r)));
+    }
+
+    /** Uploads one pair (and, for a residual init, its A₀, B₀); Tensor.of checks each array's length. */
+    private void addPair(Stream stream, int layer, LoraTarget t, PairValues v) {
+        LlamaConfig c = weights.config();
+        int r = config.rank(), in = t.inFeatures(c), out = t.outFeatures(c);
+        LoraPair pair = new LoraPair(layer, t, own(Tensor.of(stream, weights.dtype(), v.a(), r, in)),
+                own(Tensor.of(stream, weights.dtype(), v.b(), out, r)));
         pairs[layer][t.ordinal()] = pair;
         ordered.add(pair);
         if (initial != null) {
-            initial[layer][t.ordinal()] = new LoraPair(layer, t, own(Tensor.of(stream, weights.dtype(), ab[0], r, in)),
-                    own(Tensor.of(stream, weights.dtype(), ab[1], out, r)));
+            initial[layer][t.ordinal()] = new LoraPair(layer, t, own(Tensor.of(stream, weights.dtype(), v.a0(), r, in)),
+                    own(Tensor.of(stream, weights.dtype(), v.b0(), out, r)));
         }
     }
 
@@ -181,8 +229,12 @@ public final class LoraAdapter implements AutoCloseable {
         return Collections.unmodifiableList(ordered);
     }
 
-    /** B₀·A₀ of a residual init (what the base lost), or null for other inits. */
-    LoraPair initialPair(int layer, LoraTarget target) {
+    /**
+     * B₀ [out×r], A₀ [r×in] of a residual init (the base lost scale·B₀·A₀), or null for other inits or a projection
+     * that is not adapted. Owned by this adapter; do not change or close.
+     */
+    public LoraPair initialPair(int layer, LoraTarget target) {
+        checkOpen();
         return initial == null ? null : initial[layer][target.ordinal()];
     }
 

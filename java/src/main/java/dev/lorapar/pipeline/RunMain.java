@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code lorapar run experiment.yaml}: every stage of the method from one file ({@link Experiment}) — classify (unless
+ * {@code lorapar run experiment.yaml [--baselines]}: every stage of the method from one file ({@link Experiment}) — classify (unless
  * the data is already split), score, partition, the arms' training stages with a mask check after each, evaluation,
- * and the report in {@code output_dir/report}. Each stage is cached by its inputs: a rerun skips what is done, and a
+ * and the report in {@code output_dir/report}; {@code --baselines} adds every baseline arm ({@link Experiment#withBaselines}). Each stage is cached by its inputs: a rerun skips what is done, and a
  * changed θ re-runs the partition and what follows only. Exit status 0 done, 2 bad settings, 3/4 as the training
  * commands (non-finite loss / out of memory), 1 anything else.
  */
@@ -34,13 +34,17 @@ public final class RunMain {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 1 || args[0].startsWith("-")) {
-            (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")) ? out : err).print(
-                    "usage: lorapar run experiment.yaml\n(the file's layout: README, section 'lorapar run')\n");
-            return args.length == 1 && (args[0].equals("--help") || args[0].equals("-h")) ? 0 : 2;
+        boolean help = args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"));
+        boolean baselines = args.length == 2 && args[1].equals("--baselines");
+        if (help || !(args.length == 1 || baselines) || args[0].startsWith("-")) {
+            (help ? out : err).print("usage: lorapar run experiment.yaml [--baselines]\n"
+                    + "  --baselines  also run every baseline arm " + Experiment.BASELINES + "\n"
+                    + "(the file's layout: README, section 'lorapar run')\n");
+            return help ? 0 : 2;
         }
         try {
             Experiment e = Experiment.read(Path.of(args[0]));
+            if (baselines) e = e.withBaselines();
             Path report = run(e, null, null, out, err);
             out.println("lorapar run: report in " + report);
             return 0;
@@ -91,7 +95,7 @@ public final class RunMain {
         StageDir score = ScoreRun.run(root, scoreSettings, out, err);
         StageDir partition = run.partition(score.dir());
         ExperimentRun.Outcome o = run.train(new ExperimentRun.Stages(s1, s2, all, score.dir(), partition.dir(),
-                scoreSettings.lora()));
+                scoreSettings));
         return ExperimentReport.write(root.resolve("report"), e, new ExperimentReport.Context(agreement, partition.dir(),
                 note), o);
     }

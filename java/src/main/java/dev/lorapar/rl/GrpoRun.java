@@ -196,9 +196,8 @@ public final class GrpoRun {
                 }
                 Path saved = store.save(RunState.capture(trainer.optimizer(), position, fingerprint, c.values()));
                 listener.checkpointed(trainer.steps(), saved);
-                if (!adapter.config().init().residualizesBase()) {
-                    PeftExport.write(adapter, stream, out.resolve("adapter"), PeftExport.Options.of(c.text("model")));
-                }
+                // PiSSA / OLoRA too: written as the equivalent rank-2r LoRA of the original base
+                PeftExport.write(adapter, stream, out.resolve("adapter"), PeftExport.Options.of(c.text("model")));
                 listener.finished(out);
                 return new Outcome(trainer.steps(), lastReward, resumed, out);
             }

@@ -187,7 +187,7 @@ public final class ServingEngine implements AutoCloseable {
             throw new IllegalArgumentException("an adapter named '" + name + "' is already loaded");
         }
         ImportedAdapter a = join(loop.call(() -> {
-            ImportedAdapter imported = PeftImport.read(peftFolder, weights, stream);
+            ImportedAdapter imported = PeftImport.readPlain(peftFolder, weights, stream); // a converted PiSSA stays rank-2r: the base is shared
             stream.synchronize();
             return imported;
         }));

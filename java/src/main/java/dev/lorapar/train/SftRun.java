@@ -199,7 +199,7 @@ public final class SftRun {
                 }
                 Path saved = store.save(RunState.capture(step.optimizer(), position, plan.fingerprint(), c.values()));
                 listener.checkpointed(step.steps(), saved);
-                if (adapter != null && !adapter.config().init().residualizesBase()) {
+                if (adapter != null) { // PiSSA / OLoRA too: written as the equivalent rank-2r LoRA of the original base
                     Path adapterDir = out.resolve("adapter");
                     PeftExport.write(adapter, stream, adapterDir, PeftExport.Options.of(c.text("model")));
                     listener.exported("PEFT adapter", adapterDir);

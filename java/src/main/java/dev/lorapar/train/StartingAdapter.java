@@ -57,8 +57,9 @@ public final class StartingAdapter implements AutoCloseable {
                     "new adapter (" + fresh.init() + " init, seed " + fresh.seed() + ")");
         } else if (Files.isDirectory(initAdapter)) {
             ImportedAdapter imp = PeftImport.read(initAdapter, weights, stream);
-            made = new StartingAdapter(imp.adapter(), imp, "PEFT adapter " + initAdapter + " (r = " + imp.config().rank()
-                    + (imp.hasMasks() ? ", with its masks" : "") + ")");
+            LoraConfig read = imp.adapter().config(); // a converted PiSSA / OLoRA folder: rank r again, not 2r
+            made = new StartingAdapter(imp.adapter(), imp, "PEFT adapter " + initAdapter + " (r = " + read.rank()
+                    + (read.init().residualizesBase() ? ", " + read.init() + " init" : "") + (imp.hasMasks() ? ", with its masks" : "") + ")");
         } else if (Files.isRegularFile(initAdapter)) {
             LoraAdapter a = LoraAdapter.create(weights, fresh, stream);
             try {

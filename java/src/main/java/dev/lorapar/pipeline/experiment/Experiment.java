@@ -34,7 +34,10 @@ import java.util.Set;
  * </pre>
  * Arms: {@code lorapar} (each stage on its partition mask), {@code lora} (the same stages on every element),
  * {@code random} (each stage on a random subset of the size of its LoRA-PAR mask), {@code sft_only} (plain LoRA SFT
- * on all data, no second stage).
+ * on all data, no second stage), {@code pissa} / {@code olora} (the stages on every element from the PiSSA / OLoRA init
+ * of the same rank, alpha, targets and seed; PiSSA by exact SVD unless the lora section's lora_init is a PiSSA variant),
+ * {@code pissa_par} / {@code olora_par} (scored and partitioned at that init — their own cached score and partition
+ * stages — then each stage on its mask). {@link #withBaselines} adds every baseline arm ({@code lorapar run --baselines}).
  */
 public record Experiment(Path file, Path model, Path tokenizer, Path outputDir, String device, long seed,
                          Path trainData, Path s1Data, Path s2Data, Map<String, String> classify,
@@ -43,7 +46,11 @@ public record Experiment(Path file, Path model, Path tokenizer, Path outputDir, 
                          Map<String, String> eval, List<String> arms) {
     static final Set<String> TOP_LEVEL = Set.of("model", "tokenizer", "output_dir", "device", "seed", "data",
             "classify", "lora", "score", "partition", "stages", "sft", "grpo", "eval", "arms");
-    static final Set<String> ARMS = Set.of("lorapar", "lora", "random", "sft_only");
+    /** The baseline arms, in report order. */
+    public static final List<String> BASELINES = List.of("lora", "random", "sft_only", "pissa", "pissa_par", "olora",
+            "olora_par");
+    static final Set<String> ARMS = Set.of("lorapar", "lora", "random", "sft_only", "pissa", "pissa_par", "olora",
+            "olora_par");
     /** Keys of sections whose values are paths (resolved against the file's folder). */
     static final Set<String> PATH_KEYS = Set.of("teachers", "journal", "data_dir", "tokenizer");
 
@@ -64,6 +71,14 @@ public record Experiment(Path file, Path model, Path tokenizer, Path outputDir, 
         if (trainData == null && (s1Data == null || s2Data == null)) {
             throw new IllegalArgumentException(file + ": data needs train (to classify) or both s1 and s2");
         }
+    }
+
+    /** This experiment with every baseline arm ({@link #BASELINES}) after the file's arms (none twice). */
+    public Experiment withBaselines() {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(arms);
+        all.addAll(BASELINES);
+        return new Experiment(file, model, tokenizer, outputDir, device, seed, trainData, s1Data, s2Data, classify, lora,
+                score, partition, stages, sft, grpo, eval, List.copyOf(all));
     }
 
     /** Reads and checks {@code file}; an unknown key or a missing required one names the file and the key. */

@@ -8,6 +8,7 @@ import dev.lorapar.eval.report.ContentHasher;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
+import dev.lorapar.model.LoraInit;
 import dev.lorapar.model.io.Checkpoint;
 import dev.lorapar.model.io.Checkpoints;
 import dev.lorapar.pipeline.partition.PartitionRun;
@@ -30,7 +31,8 @@ import java.util.Map;
 
 /**
  * The training and evaluation half of {@code lorapar run} (after classify, score and partition, which
- * {@link Stages} gives): the starting adapter (the very init the importance was taken at, exported once), then per
+ * {@link Stages} gives): the starting adapter (the very init the importance was taken at, exported once; PiSSA / OLoRA
+ * arms start from their own init, and their *_par variants score and partition at it), then per
  * arm its training stages in the experiment's order, each from the previous stage's adapter, with the arm's mask,
  * each checked for untouched inactive elements ({@link MaskCheck}: a violation stops the run) and evaluated; the base
  * model is evaluated once. Every step is cached by its inputs, so a rerun redoes only what changed.
@@ -38,8 +40,12 @@ import java.util.Map;
 public final class ExperimentRun {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The inputs of the training half. */
-    public record Stages(Path s1, Path s2, Path all, Path scoreDir, Path partitionDir, LoraConfig lora) {
+    /** The inputs of the training half; {@code score} = the settings the importance in {@code scoreDir} was taken with. */
+    public record Stages(Path s1, Path s2, Path all, Path scoreDir, Path partitionDir, ScoreRun.Settings score) {
+        /** The LoRA settings of the lorapar arm (and of lora, random, sft_only). */
+        public LoraConfig lora() {
+            return score.lora();
+        }
     }
 
     /** One trained stage of one arm. */
@@ -83,13 +89,15 @@ public final class ExperimentRun {
         List<ImportanceScores> layout = List.of(ImportanceScores.read(ScoreRun.partitionInputs(in.scoreDir()).get(0)
                 .importance(), "s1", 0));
         for (String arm : e.arms()) {
-            Path current = init;
+            LoraConfig armLora = armLora(arm, in.lora());
+            Path current = armLora.equals(in.lora()) ? init : initAdapter(armLora);
+            Path partitionDir = arm.endsWith("_par") ? partitionAt(in, armLora) : in.partitionDir();
             List<String> stages = arm.equals("sft_only") ? List.of("sft") : e.stages();
             for (int i = 0; i < stages.size(); i++) {
                 String kind = stages.get(i);
                 String system = kind.equals("sft") ? "s1" : "s2";
                 Path masks = switch (arm) {
-                    case "lorapar" -> in.partitionDir().resolve("masks").resolve(system);
+                    case "lorapar", "pissa_par", "olora_par" -> partitionDir.resolve("masks").resolve(system);
                     case "random" -> randomMasks(in.partitionDir().resolve("masks").resolve(system), layout.get(0),
                             e.seed() * 31 + i);
                     default -> null;
@@ -115,6 +123,25 @@ public final class ExperimentRun {
         return new Outcome(base, results, init);
     }
 
+    /**
+     * The LoRA settings of {@code arm}: the experiment's, or for pissa* / olora* the same rank, alpha, targets and seed
+     * with that init (PiSSA: the experiment's own PiSSA variant when it has one, else the exact SVD).
+     */
+    static LoraConfig armLora(String arm, LoraConfig lora) {
+        if (arm.startsWith("pissa")) {
+            return lora.withInit(lora.init() instanceof LoraInit.Pissa ? lora.init() : new LoraInit.Pissa(0));
+        }
+        return arm.startsWith("olora") ? lora.withInit(new LoraInit.Olora()) : lora;
+    }
+
+    /** Score (at {@code lora}'s init, otherwise as the experiment's score stage) and partition: the partition folder. */
+    private Path partitionAt(Stages in, LoraConfig lora) throws IOException {
+        ScoreRun.Settings s = in.score();
+        StageDir score = ScoreRun.run(root, new ScoreRun.Settings(s.model(), s.tokenizer(), s.systems(), s.samples(),
+                s.sampleSeed(), s.maxLength(), s.template(), lora, s.device(), s.force(), s.progress()), out, err);
+        return partition(score.dir()).dir();
+    }
+
     /** The adapter at the init the importance was taken at (same LoRA settings, seed and device), as a PEFT folder. */
     Path initAdapter(LoraConfig lora) throws IOException {
         StageKey key = StageKey.of("init").fileHash("model", modelSha).setting("lora", lora).setting("device", e.device());
@@ -129,7 +156,9 @@ public final class ExperimentRun {
                  LoraAdapter a = LoraAdapter.create(w, lora, stream)) {
                 PeftExport.write(a, stream, adapter, PeftExport.Options.of(e.model().toString()));
             }
-            stage.finish(List.of("adapter/" + PeftNames.CONFIG, "adapter/" + PeftNames.WEIGHTS), null);
+            List<String> outputs = new ArrayList<>(List.of("adapter/" + PeftNames.CONFIG, "adapter/" + PeftNames.WEIGHTS));
+            if (lora.init().residualizesBase()) outputs.add("adapter/" + PeftNames.RESIDUAL_INIT);
+            stage.finish(outputs, null);
         }
         return adapter;
     }

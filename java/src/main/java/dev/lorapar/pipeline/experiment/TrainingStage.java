@@ -75,7 +75,8 @@ final class TrainingStage {
                     + "above; the stage folder " + stage.dir() + " keeps its checkpoints: a rerun resumes)", status);
         }
         List<String> outputs = new ArrayList<>();
-        for (String f : new String[] {PeftNames.CONFIG, PeftNames.WEIGHTS, PeftNames.MASKS, PeftNames.MASKS_DESCRIPTION}) {
+        for (String f : new String[] {PeftNames.CONFIG, PeftNames.WEIGHTS, PeftNames.MASKS, PeftNames.MASKS_DESCRIPTION,
+                PeftNames.RESIDUAL_INIT}) {
             if (Files.exists(adapter.resolve(f))) {
                 outputs.add("adapter/" + f);
             }

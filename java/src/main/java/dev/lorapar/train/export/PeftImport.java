@@ -6,7 +6,6 @@ import dev.lorapar.model.LlamaConfig;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
-import dev.lorapar.model.LoraPair;
 import dev.lorapar.model.io.CheckpointException;
 import dev.lorapar.model.io.SafetensorsFile;
 import dev.lorapar.model.io.WeightTensor;
@@ -27,14 +26,32 @@ import java.util.Set;
  * a missing, misshaped or unexpected tensor, or a configuration lorapar cannot reproduce
  * ({@link PeftAdapterConfig#read}), is a {@link CheckpointException} naming the file and key. For weights in the
  * adjacent-pairs RoPE layout the q_proj / k_proj lora_B rows are moved back from the Hugging Face layout
- * (the inverse of {@link PeftExport}). F32 export → import is exact.
+ * (the inverse of {@link PeftExport}). F32 export → import is exact, PiSSA / OLoRA adapters included.
  */
 public final class PeftImport {
     private PeftImport() {
     }
 
-    /** Reads {@code dir} into an adapter for {@code weights} on the stream's device (the caller owns the result). */
+    /**
+     * Reads {@code dir} into an adapter for {@code weights} on the stream's device (the caller owns the result). A folder
+     * with {@link ResidualInitFile} (a PiSSA / OLoRA adapter lorapar converted) becomes that adapter again: A, B, A₀, B₀
+     * split back from the rank-2r LoRA and {@code weights} (the original base) rewritten to W − scale·B₀·A₀ — so
+     * {@code weights} must hold no other adapter's residual; close it after {@link LoraAdapter#restoreBase}.
+     */
     public static ImportedAdapter read(Path dir, LlamaWeights weights, Stream stream) {
+        return read(dir, weights, stream, true);
+    }
+
+    /**
+     * Reads {@code dir} as the plain LoRA PEFT sees, ignoring {@link ResidualInitFile}: a converted PiSSA / OLoRA adapter
+     * stays the rank-2r LoRA on the unchanged original weights (same outputs, base untouched, so other adapters can share
+     * the weights). Masks are not set on such an adapter (they describe the rank-r factors).
+     */
+    public static ImportedAdapter readPlain(Path dir, LlamaWeights weights, Stream stream) {
+        return read(dir, weights, stream, false);
+    }
+
+    private static ImportedAdapter read(Path dir, LlamaWeights weights, Stream stream, boolean rebuildResidual) {
         Objects.requireNonNull(weights, "weights");
         if (!Files.isDirectory(dir)) throw new CheckpointException(dir, "is not a PEFT adapter folder");
         Path configFile = dir.resolve(PeftNames.CONFIG), weightsFile = dir.resolve(PeftNames.WEIGHTS);
@@ -45,7 +62,10 @@ public final class PeftImport {
                     + "safe_serialization=True)" : ""));
         }
         PeftAdapterConfig config = PeftAdapterConfig.read(configFile);
-        LoraConfig loraConfig = config.toLoraConfig();
+        ResidualInitFile residual = ResidualInitFile.readIn(dir);
+        if (residual != null) residual.checkConverted(dir, config);
+        boolean split = residual != null && rebuildResidual;
+        LoraConfig loraConfig = split ? residual.toLoraConfig(config) : config.toLoraConfig();
         LlamaConfig c = weights.config();
         try (Arena arena = Arena.ofShared()) {
             Map<String, WeightTensor> tensors = SafetensorsFile.read(weightsFile, arena);
@@ -63,22 +83,36 @@ public final class PeftImport {
                             + config.rank() + " on " + loraConfig.targets() + " for a model of " + c.nLayers() + " layers");
                 }
             }
-            LoraAdapter adapter = LoraAdapter.create(weights, loraConfig, stream);
+            LoraAdapter adapter = LoraAdapter.fromValues(weights, loraConfig, stream, (layer, t) -> {
+                float[] a = tensors.get(PeftNames.loraA(layer, t)).toFloats(); // [r'×in]
+                float[] b = tensors.get(PeftNames.loraB(layer, t)).toFloats(); // [out×r']
+                if (RopeRows.moves(c, t)) b = RopeRows.fromHf(b, config.rank(), c.headDim());
+                return split ? splitConverted(a, b, t.outFeatures(c), residual.rank()) : new LoraAdapter.PairValues(a, b, null, null);
+            });
             List<Tensor> masks = List.of();
             try {
-                for (LoraPair p : adapter.pairs()) {
-                    p.a().copyFrom(stream, tensors.get(PeftNames.loraA(p.layer(), p.target())).toFloats());
-                    float[] b = tensors.get(PeftNames.loraB(p.layer(), p.target())).toFloats(); // [out×r]
-                    if (RopeRows.moves(c, p.target())) b = RopeRows.fromHf(b, config.rank(), c.headDim());
-                    p.b().copyFrom(stream, b);
-                }
-                masks = MaskFiles.read(dir, adapter, stream);
+                if (split || residual == null) masks = MaskFiles.read(dir, adapter, stream);
                 return new ImportedAdapter(adapter, config, masks);
             } catch (RuntimeException e) {
+                adapter.restoreBase(stream);
                 adapter.close();
                 throw e;
             }
         }
+    }
+
+    /** A, B, A₀, B₀ from A' = [A; A₀] [2r×in] and B' = [B, −B₀] [out×2r] (the inverse of {@link PeftExport}). */
+    private static LoraAdapter.PairValues splitConverted(float[] a2, float[] b2, int out, int r) {
+        int half = a2.length / 2;
+        float[] a = Arrays.copyOfRange(a2, 0, half), a0 = Arrays.copyOfRange(a2, half, a2.length); // [r×in] each
+        float[] b = new float[out * r], b0 = new float[out * r]; // [out×r] each
+        for (int row = 0; row < out; row++) {
+            System.arraycopy(b2, row * 2 * r, b, row * r, r);
+            for (int k = 0; k < r; k++) {
+                b0[row * r + k] = -b2[row * 2 * r + r + k];
+            }
+        }
+        return new LoraAdapter.PairValues(a, b, a0, b0);
     }
 
     /** Checks that {@code name} is in the file with shape [rows, cols]; returns the name. */

@@ -19,6 +19,8 @@ public final class PeftNames {
     public static final String MASKS = "lorapar_masks.safetensors";
     /** The description of {@link #MASKS}: mask mode, packing, shapes and active counts. */
     public static final String MASKS_DESCRIPTION = "lorapar_masks.json";
+    /** Beside a PiSSA / OLoRA adapter converted to a plain LoRA: the original rank, alpha and init (PEFT ignores it). */
+    public static final String RESIDUAL_INIT = "lorapar_init.json";
 
     private static final String PREFIX = "base_model.model.model.layers.";
 

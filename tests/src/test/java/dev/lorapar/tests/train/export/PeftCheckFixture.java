@@ -10,6 +10,8 @@ import dev.lorapar.core.MaskMode;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
+import dev.lorapar.model.LoraConfig;
+import dev.lorapar.model.LoraInit;
 import dev.lorapar.model.LoraPair;
 import dev.lorapar.model.LoraTarget;
 import dev.lorapar.model.io.Checkpoint;
@@ -44,7 +46,8 @@ import java.util.Set;
  *
  * <p>Cases: a GQA model with an F32 adapter on all seven projections and a sharded F32 merged export; an
  * adjacent-pairs (llama2.c-layout) model whose base is lorapar's own HF export, with FORWARD-mode masks and a BF16
- * adapter and merged export; an MHA model with tied embeddings, q/v only; and — when shared/data is there — the trained
+ * adapter and merged export; an MHA model with tied embeddings, q/v only; a trained PiSSA adapter written as the rank-2r
+ * LoRA of the original base (PEFT loads it as a plain LoRA); and — when shared/data is there — the trained
  * stories260K. Run: {@code java -cp <test classes + lorapar-core + jackson> dev.lorapar.tests.train.export.PeftCheckFixture OUT}.
  */
 public final class PeftCheckFixture {
@@ -77,6 +80,8 @@ public final class PeftCheckFixture {
                 EnumSet.of(LoraTarget.Q, LoraTarget.V), ExportDType.BF16, Long.MAX_VALUE));
         OracleConfig adjacent = new OracleConfig(48, 96, 2, 6, 2, 89, 1e-5, 10000, Rope.ADJACENT_PAIRS, true);
         names.add(adjacentCase(out, "adjacent-pairs-forward-masks-bf16", OracleModel.random(rng, adjacent), rng));
+        OracleConfig small = new OracleConfig(40, 88, 2, 4, 2, 73, 1e-5, 10000, Rope.ROTATE_HALF, false);
+        names.add(pissaCase(out, "pissa-converted-f32", OracleModel.random(rng, small), rng));
         Path data = SharedData.find();
         if (data != null && Files.isRegularFile(data.resolve("llama2c-stories260K/stories260K.bin"))) {
             names.add(storiesCase(out, data.resolve("llama2c-stories260K/stories260K.bin"), rng));
@@ -119,6 +124,27 @@ public final class PeftCheckFixture {
         return name;
     }
 
+    /**
+     * A "trained" PiSSA adapter (A, B moved from the SVD init, A₀, B₀ kept): exported as the rank-2r LoRA of the
+     * original base, which PEFT must load as a plain LoRA onto the unmodified HF model and reproduce the PiSSA model.
+     */
+    private static String pissaCase(Path out, String name, OracleModel model, Rng rng) throws IOException {
+        Path dir = out.resolve(name);
+        try (LlamaWeights w = ExportModels.viaHf(model, dir.resolve("base"));
+             LoraAdapter a = LoraAdapter.create(w, new LoraConfig(3, 12, EnumSet.of(LoraTarget.Q, LoraTarget.K,
+                     LoraTarget.V, LoraTarget.UP), new LoraInit.Pissa(0), rng.nextLong()), CPU)) {
+            for (LoraPair p : a.pairs()) {
+                for (Tensor t : new Tensor[] {p.a(), p.b()}) {
+                    float[] v = t.toFloatArray(CPU), d = rng.gaussian(v.length, 0.1);
+                    for (int i = 0; i < v.length; i++) v[i] += d[i];
+                    t.copyFrom(CPU, v);
+                }
+            }
+            finish(dir, w, a, dir.resolve("base"), rng, ExportDType.F32, Long.MAX_VALUE, 2, 6);
+        }
+        return name;
+    }
+
     private static String storiesCase(Path out, Path bin, Rng rng) throws IOException {
         String name = "stories260K";
         Path dir = out.resolve(name);
@@ -146,11 +172,13 @@ public final class PeftCheckFixture {
         tokens[0][0] = 1;
         PeftExport.write(a, CPU, dir.resolve("adapter"), PeftExport.Options.of(base.toAbsolutePath().toString())
                 .withDType(dtype));
+        a.restoreBase(CPU); // a PiSSA adapter: the import below rebuilds it on the original weights
         float[] adapted;
         try (ImportedAdapter back = PeftImport.read(dir.resolve("adapter"), w, CPU)) {
             adapted = ExportModels.logits(w, back.adapter(), tokens);
             MergedModelExport.write(w, back.adapter(), CPU, dir.resolve("merged"), MergedModelExport.Options.defaults()
                     .withDType(dtype).withMaxShardBytes(shardBytes));
+            back.adapter().restoreBase(CPU);
         }
         float[] baseLogits, merged;
         try (Checkpoint ckpt = Checkpoints.open(base); LlamaWeights hf = LlamaWeights.upload(ckpt, CPU, DType.F32)) {

@@ -66,6 +66,14 @@ class PeftCheckFixtureTest {
                         c.get("export_dtype").asText().equals("float32") ? 1e-5 : 2e-2, rng.tag());
                 assertTrue(Numerics.relativeError(base, adapted) > 1e-3, name + ": the adapter must change the logits "
                         + "(else the GPU check could pass with the adapter ignored)");
+                peft.adapter().restoreBase(CPU);
+            }
+            try (Checkpoint ckpt = Checkpoints.open(dir.resolve("base"));
+                 LlamaWeights hf = LlamaWeights.upload(ckpt, CPU, DType.F32);
+                 ImportedAdapter plain = PeftImport.readPlain(dir.resolve("adapter"), hf, CPU)) {
+                // what PEFT computes: the folder's tensors as a plain LoRA on the HF base (a converted PiSSA included)
+                Numerics.assertClose(name + " plain LoRA on the HF base", ExportModels.logits(hf, plain.adapter(), tokens),
+                        PeftCheckFixture.readF32(dir.resolve("adapter_logits.f32")), 2e-5, rng.tag());
             }
         }
     }

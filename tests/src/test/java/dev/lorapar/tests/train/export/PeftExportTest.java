@@ -285,19 +285,6 @@ class PeftExportTest {
         }
     }
 
-    @Test
-    void residualInitAdaptersAreRefused(TestInfo info, @TempDir Path dir) throws IOException {
-        Rng rng = Rng.forTest(info);
-        try (LlamaWeights w = ExportModels.viaHf(OracleModel.random(rng, FIXED), dir.resolve("base"));
-             LoraAdapter a = LoraAdapter.create(w, new LoraConfig(2, 4, EnumSet.of(LoraTarget.V),
-                     new LoraInit.Olora(), 1), CPU)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> PeftExport.write(a, CPU, dir.resolve("out"), PeftExport.Options.of(null)));
-            assertTrue(e.getMessage().contains("merged"), e.getMessage());
-            a.restoreBase(CPU);
-        }
-    }
-
     /** Unpacks lorapar_masks.safetensors independently (numpy's unpackbits, little bit order) and compares. */
     static void assertPackedMasksMatch(LoraAdapter a, Path dir, JsonNode description) throws IOException {
         byte[] file = Files.readAllBytes(dir.resolve("lorapar_masks.safetensors"));
