@@ -138,7 +138,8 @@ public final class ExperimentRun {
     private Path partitionAt(Stages in, LoraConfig lora) throws IOException {
         ScoreRun.Settings s = in.score();
         StageDir score = ScoreRun.run(root, new ScoreRun.Settings(s.model(), s.tokenizer(), s.systems(), s.samples(),
-                s.sampleSeed(), s.maxLength(), s.template(), lora, s.device(), s.force(), s.progress()), out, err);
+                s.sampleSeed(), s.maxLength(), s.template(), lora, s.device(), s.force(), s.progress(), s.dataParallel(),
+                s.distTimeout()), out, err);
         return partition(score.dir()).dir();
     }
 

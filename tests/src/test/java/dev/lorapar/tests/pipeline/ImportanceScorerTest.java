@@ -1,6 +1,7 @@
 package dev.lorapar.tests.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.lorapar.core.DType;
@@ -43,7 +44,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImportanceScorerTest {
     static final Stream CPU = Stream.create(Device.CPU);
-    static final double TOLERANCE = 2e-4;
+    /**
+     * Relative to the size of the summed terms: our f32 per-sample gradients through up to three layers differ from
+     * float64 by up to ~2.5e-4 (measured, seed 6419478469319962285: 2.4e-4 on layer 0's k_proj A); a wrong formula or a
+     * missing sample is off by O(1).
+     */
+    static final double TOLERANCE = 1e-3;
 
     static Sample randomSample(Rng rng, int vocab) {
         int len = rng.between(2, 9);
@@ -68,7 +74,7 @@ class ImportanceScorerTest {
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < n; i++) samples.add(randomSample(rng, config.vocab()));
 
-        Map<LoraKey, double[]> s1 = new HashMap<>(), s2 = new HashMap<>();
+        Map<LoraKey, double[]> s1 = new HashMap<>(), s2 = new HashMap<>(), mag = new HashMap<>();
         for (Sample s : samples) {
             var ob = new OracleBatch(new int[][] {s.tokens()}, new int[][] {s.targets()}, null, 1.0 / s.targetCount());
             var ref = TorchLlama.gradients(model, ob, Precision.FLOAT64, false);
@@ -77,10 +83,12 @@ class ImportanceScorerTest {
                 float[] phi = e.getValue();
                 double[] a = s1.computeIfAbsent(e.getKey(), k -> new double[phi.length]);
                 double[] b = s2.computeIfAbsent(e.getKey(), k -> new double[phi.length]);
+                double[] m = mag.computeIfAbsent(e.getKey(), k -> new double[phi.length]);
                 for (int i = 0; i < phi.length; i++) {
                     double p = g[i] * phi[i];
                     a[i] += p;
                     b[i] += p * p;
+                    m[i] += Math.abs(p) + 0.5 * p * p;
                 }
             }
         }
@@ -96,7 +104,17 @@ class ImportanceScorerTest {
                 double[] a = s1.get(key), b = s2.get(key), ref = new double[a.length];
                 for (int i = 0; i < a.length; i++) ref[i] = Math.abs(a[i] - 0.5 * b[i]) / n;
                 float[] got = java.util.Arrays.copyOfRange(scores.values(), (int) m.offset(), (int) (m.offset() + m.elements()));
-                Numerics.assertClose("importance " + m.name(), got, ref, TOLERANCE, ctx);
+                // relative to the size of the summed terms (Σ|gφ| + ½Σ(gφ)²)/N, not of the result: the samples' terms
+                // cancel in S1, and each f32 gradient carries its own ~1e-5 relative error
+                double err = 0, scale = 0;
+                double[] terms = mag.get(key);
+                for (int i = 0; i < got.length; i++) {
+                    assertTrue(Float.isFinite(got[i]), "importance " + m.name() + "[" + i + "] = " + got[i] + " " + ctx);
+                    err += (got[i] - ref[i]) * (got[i] - ref[i]);
+                    scale += (terms[i] / n) * (terms[i] / n);
+                }
+                assertTrue(Math.sqrt(err) <= TOLERANCE * Math.sqrt(scale), "importance " + m.name() + ": error "
+                        + Math.sqrt(err) + " > " + TOLERANCE + " × term size " + Math.sqrt(scale) + " " + ctx);
             }
             // scoring again gives the same numbers (accumulators reset, adapter untouched)
             ImportanceScores again = scorer.score("s1", samples, null);
