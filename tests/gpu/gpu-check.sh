@@ -516,6 +516,8 @@ run_issue_benchmarks() {
     if model_step demo; then
         run_java_bench "model bench demo" dev.lorapar.bench.gpu.DemoAssetsBench "$out/model-bench-demo.log" \
             --scale gpu --seeds 1,2,3 --out "$out/demo-bench"
+        run_java_bench "model bench demo seeds" dev.lorapar.bench.gpu.DemoSeedsBench "$out/model-bench-demo-seeds.log" \
+            --scale gpu --seeds 1,2,3 --device cuda:0
     fi
     if model_step data-parallel && (($(nvidia-smi -L 2>/dev/null | wc -l) >= 2)); then
         run_java_bench "model bench data parallel" dev.lorapar.bench.gpu.DataParallelBench \
