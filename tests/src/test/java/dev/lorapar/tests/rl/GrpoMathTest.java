@@ -40,14 +40,19 @@ class GrpoMathTest {
         }
         double[] a = Advantages.compute(r, g);
         for (int k = 0; k < groups; k++) {
-            double sum = 0, ss = 0;
+            double sum = 0, ss = 0, mean = 0, rss = 0;
             for (int i = k * g; i < (k + 1) * g; i++) {
                 sum += a[i];
                 ss += a[i] * a[i];
+                mean += r[i] / g;
+            }
+            for (int i = k * g; i < (k + 1) * g; i++) {
+                rss += (r[i] - mean) * (r[i] - mean);
             }
             assertEquals(0, sum, 1e-9, rng.tag());
-            // unbiased std of A is std / (std + 1e-4) ≈ 1
-            assertTrue(Math.abs(Math.sqrt(ss / (g - 1)) - 1) < 1e-3, "std of advantages " + rng.tag());
+            // the unbiased std of A is exactly std / (std + 1e-4), std = the rewards' unbiased std (close groups: < 1)
+            double std = Math.sqrt(rss / (g - 1));
+            assertEquals(std / (std + 1e-4), Math.sqrt(ss / (g - 1)), 1e-9, "std of advantages " + rng.tag());
         }
     }
 
