@@ -2,6 +2,7 @@ package dev.lorapar.demo;
 
 import dev.lorapar.eval.report.ContentHasher;
 import dev.lorapar.pipeline.experiment.ArmEvaluator;
+import dev.lorapar.train.data.SeededShuffle;
 import dev.lorapar.train.export.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * The demo as a {@code lorapar run} experiment: the System-1 and System-2 training items mixed into one file (their
@@ -42,13 +42,7 @@ final class DemoExperiment {
         List<String> lines = new ArrayList<>(Files.readAllLines(p.trainS1()));
         lines.addAll(Files.readAllLines(p.trainS2()));
         lines.removeIf(String::isBlank);
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = lines.size() - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            String t = lines.get(i);
-            lines.set(i, lines.get(j));
-            lines.set(j, t);
-        }
+        SeededShuffle.shuffle(lines, seed);
         AtomicFiles.writeString(dir.resolve("train-all.jsonl"), String.join("\n", lines) + "\n");
         Budget b = Budget.of(scale);
         String yaml = """

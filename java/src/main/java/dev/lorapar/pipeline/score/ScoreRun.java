@@ -27,6 +27,7 @@ import dev.lorapar.train.data.Progress;
 import dev.lorapar.train.data.ReadOptions;
 import dev.lorapar.train.data.Sample;
 import dev.lorapar.train.data.SampleEncoder;
+import dev.lorapar.train.data.SeededShuffle;
 import dev.lorapar.train.export.AtomicFiles;
 import dev.lorapar.train.report.ProgressReporter;
 import java.io.IOException;
@@ -35,7 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.time.Duration;
 
 /**
@@ -219,13 +219,7 @@ public final class ScoreRun {
     public static List<Sample> draw(List<Sample> all, int n, long seed) {
         List<Sample> usable = new ArrayList<>();
         for (Sample s : all) if (s.targetCount() > 0) usable.add(s);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = usable.size() - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            Sample t = usable.get(i);
-            usable.set(i, usable.get(j));
-            usable.set(j, t);
-        }
+        SeededShuffle.shuffle(usable, seed);
         return new ArrayList<>(usable.subList(0, Math.min(n, usable.size())));
     }
 
