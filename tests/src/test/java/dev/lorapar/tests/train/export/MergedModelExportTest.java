@@ -47,9 +47,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The merged Hugging Face export: config.json with every LlamaConfig field, the merged weights under HF names in one
  * file or in shards with an index, F32 or BF16, tokenizer files; loaded back by lorapar it gives the adapted model's
- * logits (≤ 1e-5 relative in F32), in both mask modes and for a model in the adjacent-pairs RoPE layout.
+ * logits (≤ 1e-4 relative in F32: W + s·B·A rounds differently from x·W + s·(x·A)·B; measured up to 1.4e-5), in both mask modes and for a model in the adjacent-pairs RoPE layout.
  */
 class MergedModelExportTest {
+    /** Merged (W + s·B·A) vs adapter (x·W + s·(x·A)·B) logits in F32: the two orders round apart (1.4e-5 seen). */
+    static final double MERGED_F32 = 1e-4;
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     static float[] exportedLogits(Path dir, int[][] tokens) {
@@ -71,7 +74,7 @@ class MergedModelExportTest {
             assertFalse(Files.exists(dir.resolve("merged/model.safetensors.index.json")));
             int[][] tokens = ExportModels.tokens(rng, c.vocab(), 2, 7);
             float[] want = ExportModels.logits(w, a, tokens);
-            Numerics.assertClose("merged logits", exportedLogits(dir.resolve("merged"), tokens), want, 1e-5, rng.tag());
+            Numerics.assertClose("merged logits", exportedLogits(dir.resolve("merged"), tokens), want, MERGED_F32, rng.tag());
             assertTrue(Numerics.relativeError(ExportModels.logits(w, null, tokens), want) > 1e-2, "the adapter matters");
         }
     }
@@ -90,7 +93,7 @@ class MergedModelExportTest {
                     Path out = dir.resolve("merged-" + mode);
                     MergedModelExport.write(w, a, CPU, out, MergedModelExport.Options.defaults());
                     Numerics.assertClose("merged logits " + mode, exportedLogits(out, tokens),
-                            ExportModels.logits(w, a, tokens), 1e-5, rng.tag());
+                            ExportModels.logits(w, a, tokens), MERGED_F32, rng.tag());
                 }
                 a.setMaskMode(MaskMode.FORWARD);
                 float[] forward = ExportModels.logits(w, a, tokens);
@@ -201,7 +204,7 @@ class MergedModelExportTest {
             assertEquals(written.totalBytes(), total);
             assertEquals(index.get("weight_map").size(), indexed.size());
             int[][] tokens = ExportModels.tokens(rng, c.vocab(), 1, 6);
-            Numerics.assertClose("sharded logits", exportedLogits(out, tokens), ExportModels.logits(w, a, tokens), 1e-5,
+            Numerics.assertClose("sharded logits", exportedLogits(out, tokens), ExportModels.logits(w, a, tokens), MERGED_F32,
                     rng.tag());
             // a later single-file export into the same folder leaves no shard or index behind
             MergedModelExport.write(w, a, CPU, out, MergedModelExport.Options.defaults());
