@@ -70,7 +70,7 @@ public final class ExperimentRun {
         this.evaluator = evaluator != null ? evaluator : new BenchmarkEvaluator(e, root, out, err);
         this.out = out;
         this.err = err;
-        this.modelSha = new ContentHasher(null).identify(e.model()).sha256();
+        this.modelSha = ContentHasher.withDefaultCache().identify(e.model()).sha256(); // as ScoreRun: multi-GB models once
     }
 
     public Path root() {
