@@ -27,6 +27,12 @@
 #   --model-bench       also run the model-level benchmarks (off by default; they take minutes)
 #   --model-bench-only  only the model-level benchmarks (still builds the library)
 #   --hf-ref DIR        use parity references already made in DIR instead of running hf_make_reference.py
+#   --build-only        unpack the runtime and build the library, nothing else
+#   --no-build          reuse the runtime and library a previous run left (several runs at once, one GPU each)
+#   --gpu-suite-only    of the tests, only the GPU suite ($LORAPAR_GPU_SUITE_ARGS: its launcher selection,
+#                       default --include-tag gpu); no whole suite, no parity references, no PEFT check
+# Environment: LORAPAR_JRE_ROOT, LORAPAR_BUILD_DIR (defaults /tmp/lorapar-jre, /tmp/lorapar-build),
+#   LORAPAR_BENCH_TIMEOUT_S (each model-level benchmark step's limit, default 900), CUDA_VISIBLE_DEVICES as usual.
 # Exit status: 0 when every suite passed and every step ran; 1 otherwise (MISS rows do not fail it).
 set -euo pipefail
 
@@ -34,14 +40,14 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly repo_root
 readonly bundle=${LORAPAR_GPU_BUNDLE:-$repo_root/.gpu-bundle}
 readonly out=${OUT:-/tmp/lorapar-gpu-out}
-readonly jre_root=/tmp/lorapar-jre
+readonly jre_root=${LORAPAR_JRE_ROOT:-/tmp/lorapar-jre}
 readonly java="$jre_root/jre/bin/java"
 readonly cuda_home=${CUDA_HOME:-/usr/local/cuda}
 # OpenMP threads of the CPU backend sleep when idle (as in the Maven test runs and ./lorapar)
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 readonly default_hf_ref=/tmp/hf-ref
 readonly hf_ref_timeout_s=600
-readonly model_bench_timeout_s=900
+readonly model_bench_timeout_s=${LORAPAR_BENCH_TIMEOUT_S:-900}
 readonly model_bench_class=dev.lorapar.bench.gpu.ModelBench
 readonly peft_fixture_class=dev.lorapar.tests.train.export.PeftCheckFixture
 readonly peft_timeout_s=900
@@ -52,8 +58,10 @@ run_bench=1
 run_model_bench=0
 bench_args=()
 cuda_flag=ON
-build_dir=/tmp/lorapar-build
+build_dir=${LORAPAR_BUILD_DIR:-/tmp/lorapar-build}
 hf_ref_given=
+build_mode=build
+gpu_suite_only=0
 
 usage() {
     # the header comment: every line after the first up to the first that is not a comment
@@ -71,6 +79,13 @@ while (($# > 0)); do
             run_tests=0
             run_bench=0
             ;;
+        --build-only)
+            build_mode=only
+            run_tests=0
+            run_bench=0
+            ;;
+        --no-build) build_mode=reuse ;;
+        --gpu-suite-only) gpu_suite_only=1 ;;
         --hf-ref)
             (($# >= 2)) || {
                 echo "gpu-check.sh: --hf-ref needs a folder" >&2
@@ -81,7 +96,7 @@ while (($# > 0)); do
             ;;
         --no-cuda)
             cuda_flag=OFF
-            build_dir=/tmp/lorapar-build-cpu
+            build_dir=${LORAPAR_BUILD_DIR:-/tmp/lorapar-build-cpu}
             ;;
         -h | --help)
             usage
@@ -95,7 +110,7 @@ while (($# > 0)); do
     esac
     shift
 done
-if ((run_tests == 0 && run_bench == 0 && run_model_bench == 0)); then
+if [[ $build_mode != only ]] && ((run_tests == 0 && run_bench == 0 && run_model_bench == 0)); then
     echo "gpu-check.sh: --skip-bench and --bench-only together leave nothing to do" >&2
     exit 2
 fi
@@ -121,7 +136,7 @@ if [[ -n $hf_ref_given ]]; then
     }
     hf_ref_given=$(cd "$hf_ref_given" && pwd)
 fi
-readonly run_tests run_bench run_model_bench quick_mode cuda_flag build_dir hf_ref_given
+readonly run_tests run_bench run_model_bench quick_mode cuda_flag build_dir hf_ref_given build_mode gpu_suite_only
 readonly lib="$build_dir/liblorapar.so"
 
 # Logs of the lorapar benchmark classes run (run_java_bench), whose tables the summary prints.
@@ -218,6 +233,37 @@ build_library() {
     fi
 }
 
+# unpack_jre + build_library, or with --no-build check that an earlier run left both.
+prepare_runtime_and_library() {
+    if [[ $build_mode == reuse ]]; then
+        if [[ -x $java && -f $lib ]]; then
+            echo "gpu-check.sh: --no-build: reusing $java and $lib"
+            return 0
+        fi
+        echo "gpu-check.sh: --no-build, but $java or $lib is missing: run once with --build-only first" >&2
+        return 1
+    fi
+    unpack_jre && build_library
+}
+
+# NCCL (data parallelism) is opened with dlopen("libnccl.so.2"): when the loader cannot find it, add the folder of
+# the first copy found (the CUDA toolkit's, else PyTorch's nvidia-nccl wheel) to LD_LIBRARY_PATH.
+add_nccl_to_library_path() {
+    if ldconfig -p 2>/dev/null | grep -qF 'libnccl.so.2 '; then
+        return 0
+    fi
+    local found
+    found=$({ ls "$cuda_home"/lib64/libnccl.so.2 /usr/lib/x86_64-linux-gnu/libnccl.so.2 2>/dev/null
+        python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib", "libnccl.so.2"))' 2>/dev/null
+    } | while read -r f; do [[ -f $f ]] && echo "$f"; done | head -n1 || true)
+    if [[ -n $found ]]; then
+        export LD_LIBRARY_PATH="$(dirname "$found"):$LD_LIBRARY_PATH"
+        echo "gpu-check.sh: NCCL for data parallelism: $found"
+    else
+        echo "gpu-check.sh: libnccl.so.2 not found: the data-parallel (NCCL) tests and benchmark will report it"
+    fi
+}
+
 # The count on the JUnit summary line "[  N <what>  ]" of log $1, e.g. what="tests failed"; empty if absent.
 junit_count() {
     sed -nE "s/^\[ *([0-9]+) $2 *\]\$/\1/p" "$1" | tail -n1
@@ -230,11 +276,14 @@ run_suite() {
     local log="$out/tests-$name.log"
     step "JUnit suite '$name' $*"
     local status=0
+    # explicit selectors (--select-class ...) and a class-path scan do not go together in the launcher
+    local -a scan=(--scan-class-path="$bundle/tests.jar")
+    [[ " $* " == *" --select"* ]] && scan=()
     # Everything on the JVM's own class path (not the launcher's --class-path): tests that start a child JVM with
     # java.class.path (the kill-and-resume tests) need the test classes and lorapar-core there too.
     "$java" --enable-native-access=ALL-UNNAMED -Dlorapar.library.path="$lib" "${junit_properties[@]}" \
         -cp "$bundle/core.jar:$(dependency_class_path):$bundle/tests.jar:$bundle/junit-platform-console-standalone.jar" \
-        org.junit.platform.console.ConsoleLauncher execute --scan-class-path="$bundle/tests.jar" \
+        org.junit.platform.console.ConsoleLauncher execute "${scan[@]}" \
         --details=summary --disable-banner --disable-ansi-colors --fail-if-no-tests \
         --reports-dir "$out/junit-$name" "$@" 2>&1 | tee "$log" || status=$?
 
@@ -415,7 +464,7 @@ benchmarks_jar_has() {
 
 # model_step NAME: whether the model-level benchmark step NAME runs: all of them unless $LORAPAR_MODEL_BENCH_STEPS
 # (comma-separated: torch-train, torch-decode, torch-sft, lorapar, lorapar-sft, layer-ops, eval, grpo, hf-rollout,
-# serve, pipeline, classify, demo, data-parallel) names a subset.
+# serve, pipeline, classify, demo, demo-assets, data-parallel) names a subset.
 model_step() {
     [[ -z ${LORAPAR_MODEL_BENCH_STEPS:-} || ",${LORAPAR_MODEL_BENCH_STEPS}," == *",$1,"* ]]
 }
@@ -514,10 +563,13 @@ run_issue_benchmarks() {
             --data "$data/gsm8k/test.jsonl" --tokenizer "$data/llama2-tokenizer/tokenizer.model" --items 256
     fi
     if model_step demo; then
-        run_java_bench "model bench demo" dev.lorapar.bench.gpu.DemoAssetsBench "$out/model-bench-demo.log" \
-            --scale gpu --seeds 1,2,3 --out "$out/demo-bench"
+        # the three seeds share the GPU (a 50-100M base leaves most of it idle); each run's log in demo-cache/
         run_java_bench "model bench demo seeds" dev.lorapar.bench.gpu.DemoSeedsBench "$out/model-bench-demo-seeds.log" \
-            --scale gpu --seeds 1,2,3 --device cuda:0
+            --scale gpu --seeds 1,2,3 --device cuda:0 --jobs 3 --cache_dir "$out/demo-cache"
+    fi
+    if model_step demo-assets; then
+        run_java_bench "model bench demo assets" dev.lorapar.bench.gpu.DemoAssetsBench "$out/model-bench-demo.log" \
+            --scale gpu --seeds 1,2,3 --out "$out/demo-bench"
     fi
     if model_step data-parallel && (($(nvidia-smi -L 2>/dev/null | wc -l) >= 2)); then
         run_java_bench "model bench data parallel" dev.lorapar.bench.gpu.DataParallelBench \
@@ -683,19 +735,26 @@ main() {
     rm -f "$out/results.md" "$out/results.csv" "$out/torch-bench.log" "$out/tests-gpu.log" "$out/tests-all.log" \
         "$out"/model-bench-* "$out/hf-reference.log" "$out/peft-fixture.log" "$out/peft-check.log"
     rm -rf "$out/peft-cases"
-    if ! check_prerequisites || ! unpack_jre || ! build_library; then
+    if ! check_prerequisites || ! prepare_runtime_and_library; then
         fail "stopped before the tests: see above"
         print_summary | tee "$out/summary.txt"
         return 1
     fi
     if [[ $cuda_flag == ON ]]; then
         export LD_LIBRARY_PATH="$cuda_home/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+        add_nccl_to_library_path
     fi
     if ((run_tests)); then
-        make_hf_reference
-        run_suite gpu --include-tag gpu
-        run_suite all
-        run_peft_check
+        if ((gpu_suite_only)); then
+            local -a selection=()
+            read -r -a selection <<<"${LORAPAR_GPU_SUITE_ARGS:---include-tag gpu}"
+            run_suite gpu "${selection[@]}"
+        else
+            make_hf_reference
+            run_suite gpu --include-tag gpu
+            run_suite all
+            run_peft_check
+        fi
     fi
     if ((run_bench)); then
         run_benchmark
