@@ -125,8 +125,11 @@ static lp_status lp_lora_path(lp_stream stream, lp_dtype dtype, int64_t m, int64
     if (r == 0) return LP_OK;
     const void *a_eff = NULL, *b_eff = NULL;
     LP_CHECK(lp_effective_adapters(stream, dtype, k, n, r, a, mask_a, b, mask_b, mask_mode, &a_eff, &b_eff));
-    /* u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k]) */
-    LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
+    /* u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k]); a decode step's few rows by the thin kernel */
+    if (lp_cuda_thin_down_applies(m, r))
+        LP_CHECK(lp_cuda_thin_down_projection(stream, dtype, m, k, r, x, a_eff, u));
+    else
+        LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
     /* y [m×n] += scale · u [m×r] · B'ᵀ (B' stored [n×r]) */
     LP_CHECK(lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, 1.0f, y, dtype, dtype));
     return LP_OK;

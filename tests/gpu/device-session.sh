@@ -3,6 +3,7 @@
 #   1. gpu-check.sh --build-only: the Java runtime unpacked and liblorapar.so built once
 #   2. per GPU, in the order given, its parts (CUDA_VISIBLE_DEVICES = that GPU); the GPUs work at the same time:
 #        --tests GPU          the tests (gpu-check.sh --skip-bench: GPU suite, whole suite, HF parity, PEFT check)
+#        --gpu-tests GPU      the GPU suite alone (gpu-check.sh --skip-bench --gpu-suite-only)
 #        --bench GPU STEPS    model-level benchmark steps (gpu-check.sh --model-bench-only, LORAPAR_MODEL_BENCH_STEPS)
 #      correctness runs do not care about a neighbour; timings do, so a GPU whose numbers count runs benchmarks alone
 #   3. then, with every GPU visible:
@@ -12,7 +13,8 @@
 #      $OUT/session.tgz (files under 2 MB: no model weights)
 # Everything stops at --deadline SECONDS after the start (default 560: inside the device tool's 10-minute call).
 #
-# usage: bash tests/gpu/device-session.sh [--deadline S] [--tests GPU] [--bench GPU STEPS]... [--multi-gpu-test]
+# usage: bash tests/gpu/device-session.sh [--deadline S] [--tests GPU] [--gpu-tests GPU] [--bench GPU STEPS]...
+#                                         [--multi-gpu-test]
 #                                         [--multi-gpu STEPS] [--no-cuda]
 set -uo pipefail
 
@@ -34,6 +36,7 @@ while (($# > 0)); do
     case $1 in
         --deadline) deadline=$2; shift ;;
         --tests) gpu_parts[$2]+=" tests"; shift ;;
+        --gpu-tests) gpu_parts[$2]+=" gpu-tests"; shift ;;
         --bench) gpu_parts[$2]+=" bench:$3"; shift 2 ;;
         --multi-gpu-test) multi_test=1 ;;
         --multi-gpu) multi_steps=$2; shift ;;
@@ -82,6 +85,8 @@ run_gpu() {
     for item in ${gpu_parts[$gpu]}; do
         if [[ $item == tests ]]; then
             part "tests-$gpu" CUDA_VISIBLE_DEVICES="$gpu" -- --no-build --skip-bench
+        elif [[ $item == gpu-tests ]]; then
+            part "gpu-tests-$gpu" CUDA_VISIBLE_DEVICES="$gpu" -- --no-build --skip-bench --gpu-suite-only
         else
             n=$((n + 1))
             part "bench-$gpu-$n" CUDA_VISIBLE_DEVICES="$gpu" LORAPAR_MODEL_BENCH_STEPS="${item#bench:}" -- --no-build \

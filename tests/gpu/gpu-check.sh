@@ -32,7 +32,9 @@
 #   --gpu-suite-only    of the tests, only the GPU suite ($LORAPAR_GPU_SUITE_ARGS: its launcher selection,
 #                       default --include-tag gpu); no whole suite, no parity references, no PEFT check
 # Environment: LORAPAR_JRE_ROOT, LORAPAR_BUILD_DIR (defaults /tmp/lorapar-jre, /tmp/lorapar-build),
-#   LORAPAR_BENCH_TIMEOUT_S (each model-level benchmark step's limit, default 900), CUDA_VISIBLE_DEVICES as usual.
+#   LORAPAR_BENCH_TIMEOUT_S (each model-level benchmark step's limit, default 900), LORAPAR_TORCH_DECODE_BATCHES
+#   and LORAPAR_TORCH_DECODE_REPS (llama_decode_torch.py's batch sizes, default 1,64, and timed runs per batch),
+#   CUDA_VISIBLE_DEVICES as usual.
 # Exit status: 0 when every suite passed and every step ran; 1 otherwise (MISS rows do not fail it).
 set -euo pipefail
 
@@ -587,7 +589,9 @@ run_model_benchmarks() {
     fi
     local pytorch="$repo_root/benchmarks/pytorch"
     # forward + backward only (no optimizer step): what lorapar's ModelBench times
-    local train_args=(--batches "1,4") decode_args=(--batches "1,64") sft_args=(--batches "1,4")
+    local train_args=(--batches "1,4") decode_args=(--batches "${LORAPAR_TORCH_DECODE_BATCHES:-1,64}")
+    local sft_args=(--batches "1,4")
+    [[ -n ${LORAPAR_TORCH_DECODE_REPS:-} ]] && decode_args+=(--reps "$LORAPAR_TORCH_DECODE_REPS")
     if ((quick_mode)); then
         train_args+=(--warmup 2 --steps 4)
         decode_args+=(--reps 1)

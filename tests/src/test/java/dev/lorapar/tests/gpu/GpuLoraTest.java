@@ -53,6 +53,21 @@ class GpuLoraTest {
                 }
     }
 
+    /**
+     * Both sides of the CUDA backend's thin down-projection kernel (used for m ≤ 128 rows and rank ≤ 64, cuBLASLt
+     * beyond): rows 128 / 129 and ranks 64 / 65 around those limits, odd k.
+     */
+    @Test
+    void thinDownProjectionLimits(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int m : new int[] {128, 129})
+            for (int r : new int[] {64, 65}) {
+                DType dt = rng.nextBoolean() ? DType.F32 : DType.BF16;
+                compareAll(new LoraCase(rng, m, 515, 67, r, dt, MaskMode.FORWARD, MaskKind.RANDOM, MaskKind.RANDOM,
+                        0f), rng);
+            }
+    }
+
     /** A LLaMA-2-7B-like q projection on 257 tokens (d_in = 4096, r = 8; d_out trimmed to 1031 to keep the CPU side fast). */
     @Test
     void llamaLikeShapes(TestInfo info) {

@@ -52,6 +52,13 @@ import org.junit.jupiter.api.io.TempDir;
  * so no useful element-wise bound exists.)
  */
 public class DataParallelSftTest {
+    /**
+     * Losses of n ranks vs one, relative: the ranks run the same f32 forward on fewer CPU threads each, so the
+     * backend's blocking (and with it the order of its f32 sums) differs; seen 2.3e-7 relative on a 16-core machine
+     * (5.7361199 vs 5.7361213), a few f32 ulps.
+     */
+    private static final double LOSS_REL = 2e-6;
+
     static final double ABS_PER_STEP = 2e-6, REL = 1e-5;
 
     public static String[] args(Path model, Path data, Path out, int ranks, int maxSteps, String more) {
@@ -138,9 +145,11 @@ public class DataParallelSftTest {
             Capture dp = run(args(model, data, dir.resolve("dp" + n), n, 2, ""));
             assertAdapterClose(single.adapter, dp.adapter, 2, n + " ranks vs 1");
             for (int s = 0; s < 2; s++) {
-                assertEquals(single.losses.get(s), dp.losses.get(s), 1e-6, "loss of step " + (s + 1));
+                assertEquals(single.losses.get(s), dp.losses.get(s), LOSS_REL * Math.abs(single.losses.get(s)),
+                        "loss of step " + (s + 1));
             }
-            assertEquals(single.evalLoss, dp.evalLoss, 1e-6, "eval loss over the ranks' shares");
+            assertEquals(single.evalLoss, dp.evalLoss, LOSS_REL * Math.abs(single.evalLoss),
+                    "eval loss over the ranks' shares");
         }
     }
 
