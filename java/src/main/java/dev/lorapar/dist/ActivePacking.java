@@ -82,6 +82,21 @@ public final class ActivePacking {
         return of(host, sizes);
     }
 
+    /** Tensors of this packing. */
+    public int tensorCount() {
+        return active.length;
+    }
+
+    /** Indices of tensor t's active elements, ascending (the array itself: do not modify). */
+    int[] activeIndices(int t) {
+        return active[t];
+    }
+
+    /** Element count of tensor t. */
+    long size(int t) {
+        return sizes[t];
+    }
+
     /** Active elements over all tensors: the packed length. */
     public int activeCount() {
         return total;

@@ -34,6 +34,24 @@ public interface Collective extends AutoCloseable {
         }
     }
 
+    /** A sum started by {@link #allReduceSumStart}: complete once {@link #await()} returned. */
+    @FunctionalInterface
+    interface Pending {
+        /** Waits (at most the collective's timeout) until the sum is in the tensors; throws as the blocking call. */
+        void await();
+    }
+
+    /**
+     * Starts the in-place sum of {@code ts} (F32, same list on every rank) on {@code stream} and returns without
+     * waiting where the implementation can (NCCL: queued on the stream; the host goes on issuing other work, e.g. the
+     * rest of a backward pass on another stream); the tensors must not be used until {@link Pending#await()}
+     * returned. Calls are matched across ranks in issue order, like the blocking ones. Default: the blocking sum.
+     */
+    default Pending allReduceSumStart(Stream stream, List<Tensor> ts) {
+        allReduceSum(stream, ts);
+        return () -> { };
+    }
+
     /** In place: every element becomes its sum over the ranks (summed in double, same bits on every rank). */
     void allReduceSum(double[] values);
 

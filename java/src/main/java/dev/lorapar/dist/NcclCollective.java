@@ -81,6 +81,12 @@ public final class NcclCollective implements Collective {
     /** One NCCL group: a fused launch for all of {@code ts}, then one wait. */
     @Override
     public void allReduceSum(Stream stream, List<Tensor> ts) {
+        allReduceSumStart(stream, ts).await();
+    }
+
+    /** One NCCL group queued on {@code stream}; {@link Pending#await()} waits for the stream (≤ timeout). */
+    @Override
+    public Pending allReduceSumStart(Stream stream, List<Tensor> ts) {
         String call = "allReduceSum(" + ts.size() + " F32 tensors)";
         for (Tensor t : ts) {
             if (t.dtype() != DType.F32) {
@@ -96,8 +102,8 @@ public final class NcclCollective implements Collective {
             } finally {
                 comm.groupEnd(seconds(timeout));
             }
-            comm.await(stream, seconds(timeout));
         });
+        return () -> run(call, () -> comm.await(stream, seconds(timeout)));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.lorapar.core.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * Forward, loss and hand-written backward of a LLaMA model over a {@link TokenBatch}, with an optional LoRA adapter:
@@ -49,9 +50,16 @@ public final class LlamaForwardBackward implements AutoCloseable {
     /**
      * Where the gradients go: LoRA (nullable: not computed), base weights (nullable), the input embeddings
      * (nullable; [batch·seq×dim] of the weights' dtype with at least the step's rows). accumulate: add onto the
-     * LoRA gradients instead of overwriting them (base gradients are always added onto).
+     * LoRA gradients instead of overwriting them (base gradients are always added onto). layerDone (nullable): told
+     * each layer's index as soon as that layer's backward is queued, last layer first (its LoRA gradients are then
+     * final on the stream: a data-parallel sum can start while the layers below run).
      */
-    public record Gradients(LoraGradients lora, BaseGradients base, Tensor inputEmbeddings, boolean accumulate) {
+    public record Gradients(LoraGradients lora, BaseGradients base, Tensor inputEmbeddings, boolean accumulate,
+                            IntConsumer layerDone) {
+        public Gradients(LoraGradients lora, BaseGradients base, Tensor inputEmbeddings, boolean accumulate) {
+            this(lora, base, inputEmbeddings, accumulate, null);
+        }
+
         public static Gradients lora(LoraGradients lora) {
             return new Gradients(lora, null, null, false);
         }
@@ -207,6 +215,9 @@ public final class LlamaForwardBackward implements AutoCloseable {
                             layerInputs[l + 1].rows(0, tokens));
                 }
                 LayerPass.backward(p, l, weights.layers().get(l), xIn, acts(l).rows(tokens), dx, s, sink);
+                if (into.layerDone() != null) {
+                    into.layerDone().accept(l);
+                }
             }
             if (into.inputEmbeddings() != null) {
                 Ops.copy(stream, dx, into.inputEmbeddings().view(into.inputEmbeddings().numel() / c.dim(), c.dim())

@@ -11,10 +11,12 @@ import dev.lorapar.train.GradientSync;
 import dev.lorapar.train.LrSchedule;
 import dev.lorapar.train.MaskedAdamW;
 import dev.lorapar.train.NonFiniteLossException;
+import dev.lorapar.train.OverlappedGradientSum;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * GRPO's policy updates on a LoRA adapter (only its unmasked elements move: the fused masked AdamW leaves masked
@@ -118,6 +120,7 @@ public final class GrpoTrainer implements AutoCloseable {
     private final LoraGradients grads;
     private final MaskedAdamW optimizer;
     private final GradientSync sync;
+    private final OverlappedGradientSum overlap; // data parallel: gradients summed while the backward runs; else null
 
     public GrpoTrainer(Stream stream, LlamaWeights weights, LoraAdapter adapter, Options options, LrSchedule schedule,
                        MaskedAdamW.Hyper hyper) {
@@ -135,6 +138,7 @@ public final class GrpoTrainer implements AutoCloseable {
         LlamaForwardBackward made = null;
         LoraGradients lg = null;
         MaskedAdamW opt = null;
+        OverlappedGradientSum ov = null;
         try {
             made = LlamaForwardBackward.create(weights, stream,
                     LlamaForwardBackward.Options.of(options.trainRows() * (options.maxSequence() - 1))
@@ -146,7 +150,11 @@ public final class GrpoTrainer implements AutoCloseable {
                 params.add(new MaskedAdamW.Param(p.name() + ".lora_B", lg.b(p.layer(), p.target()), p.b(), p.maskB()));
             }
             opt = new MaskedAdamW(stream, params, hyper);
+            ov = sync.overlapped(stream, OverlappedGradientSum.byLayer(adapter, params));
         } catch (RuntimeException e) {
+            if (ov != null) {
+                ov.close();
+            }
             if (opt != null) {
                 opt.close();
             }
@@ -161,6 +169,7 @@ public final class GrpoTrainer implements AutoCloseable {
         this.pass = made;
         this.grads = lg;
         this.optimizer = opt;
+        this.overlap = ov;
     }
 
     /**
@@ -223,16 +232,27 @@ public final class GrpoTrainer implements AutoCloseable {
                 throw new NonFiniteLossException(next, chunkIndex, part.loss());
             }
             TokenBatch tb = rows(chunk, part.weights());
-            pass.forwardBackward(tb, adapter, new LlamaForwardBackward.Gradients(grads, null, null, chunkIndex > 0), 1f);
+            // the last chunk's backward starts each layer's sum over the ranks as soon as the layer is done
+            IntConsumer layerDone = overlap != null && c1 == n ? overlap::layerReady : null;
+            pass.forwardBackward(tb, adapter, new LlamaForwardBackward.Gradients(grads, null, null, chunkIndex > 0,
+                    layerDone), 1f);
             loss += part.loss();
             kl += part.klSum();
             clipped += part.clipped();
             tokens += part.tokens();
             positions += 2L * tb.rows();
         }
+        if (overlap != null) {
+            if (n == 0) {
+                overlap.allLayersReady(); // zeroed above: this rank adds nothing, but its calls must match
+            }
+            overlap.finish(); // before the statistics: NCCL calls of different streams never in flight together
+        }
         double[] stats = {loss, kl, clipped, tokens, positions};
         sync.sumValues(stats);
-        sync.sumGradients(stream, optimizer.params());
+        if (overlap == null) {
+            sync.sumGradients(stream, optimizer.params());
+        }
         return new Backward(stats[0], stats[1] / stats[3], stats[2] / stats[3], (long) stats[3], (long) stats[4],
                 (System.nanoTime() - t0) / 1e9);
     }
@@ -333,6 +353,9 @@ public final class GrpoTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (overlap != null) {
+            overlap.close();
+        }
         optimizer.close();
         grads.close();
         pass.close();

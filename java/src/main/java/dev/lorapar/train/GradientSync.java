@@ -47,6 +47,15 @@ public interface GradientSync {
     /** Every param's gradient (F32, in place) becomes its sum over the ranks. */
     void sumGradients(Stream stream, List<MaskedAdamW.Param> params);
 
+    /**
+     * The sum of LoRA gradients {@code byLayer} ([layer] → that layer's params) overlapped with the backward pass, or
+     * null when this sync does not overlap (one rank; a sync built without overlap): then {@link #sumGradients}.
+     * The caller owns (closes) what it gets.
+     */
+    default OverlappedGradientSum overlapped(Stream stream, List<List<MaskedAdamW.Param>> byLayer) {
+        return null;
+    }
+
     /** True for one rank alone (a rank may then not be handed an empty step). */
     default boolean single() {
         return false;

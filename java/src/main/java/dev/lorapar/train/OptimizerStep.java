@@ -11,6 +11,7 @@ import dev.lorapar.model.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 
 /**
  * One optimizer step of supervised fine-tuning over a list of micro-batches (gradient accumulation): forward and
@@ -34,6 +35,7 @@ public final class OptimizerStep implements AutoCloseable {
     private final MaskedAdamW optimizer;
     private final LrSchedule schedule;
     private final GradientSync sync;
+    private final OverlappedGradientSum overlap; // data parallel, LoRA mode: summed while the backward runs; else null
 
     public OptimizerStep(Stream stream, LlamaWeights weights, LoraAdapter adapter, LlamaForwardBackward.Options options,
                          LrSchedule schedule, MaskedAdamW.Hyper hyper) {
@@ -55,6 +57,7 @@ public final class OptimizerStep implements AutoCloseable {
         LoraGradients lg = null;
         BaseGradients bg = null;
         MaskedAdamW opt = null;
+        OverlappedGradientSum ov = null;
         try {
             made = LlamaForwardBackward.create(weights, stream, options);
             List<MaskedAdamW.Param> params = new ArrayList<>();
@@ -69,8 +72,11 @@ public final class OptimizerStep implements AutoCloseable {
                 addBaseParams(weights, bg, params);
             }
             opt = new MaskedAdamW(stream, params, hyper);
+            if (adapter != null) {
+                ov = sync.overlapped(stream, OverlappedGradientSum.byLayer(adapter, params));
+            }
         } catch (RuntimeException e) {
-            for (AutoCloseable c : new AutoCloseable[] {opt, bg, lg, made}) {
+            for (AutoCloseable c : new AutoCloseable[] {ov, opt, bg, lg, made}) {
                 closeQuietly(c, e);
             }
             throw e;
@@ -79,6 +85,7 @@ public final class OptimizerStep implements AutoCloseable {
         this.loraGrads = lg;
         this.baseGrads = bg;
         this.optimizer = opt;
+        this.overlap = ov;
     }
 
     private static void addBaseParams(LlamaWeights w, BaseGradients g, List<MaskedAdamW.Param> params) {
@@ -136,7 +143,10 @@ public final class OptimizerStep implements AutoCloseable {
         double lossSum = 0;
         int firstBad = -1;
         for (int i = 0; i < microBatches.size(); i++) {
-            LlamaForwardBackward.Gradients into = new LlamaForwardBackward.Gradients(loraGrads, baseGrads, null, i > 0);
+            // the last micro-batch's backward starts each layer's sum over the ranks as soon as the layer is done
+            IntConsumer layerDone = overlap != null && i == microBatches.size() - 1 ? overlap::layerReady : null;
+            LlamaForwardBackward.Gradients into = new LlamaForwardBackward.Gradients(loraGrads, baseGrads, null, i > 0,
+                    layerDone);
             double loss = pass.forwardBackward(microBatches.get(i), adapter, into, scale).lossSum();
             if (!Double.isFinite(loss)) {
                 if (sync.single()) {
@@ -146,11 +156,19 @@ public final class OptimizerStep implements AutoCloseable {
             }
             lossSum += loss;
         }
+        if (overlap != null) {
+            if (microBatches.isEmpty()) {
+                overlap.allLayersReady(); // zeroed above: this rank adds nothing, but its calls must match
+            }
+            overlap.finish(); // before the loss sum: NCCL calls of different streams never in flight together
+        }
         lossSum = sync.sumLoss(lossSum);
         if (!Double.isFinite(lossSum)) {
             throw new NonFiniteLossException(next, firstBad, lossSum);
         }
-        sync.sumGradients(stream, optimizer.params());
+        if (overlap == null) {
+            sync.sumGradients(stream, optimizer.params());
+        }
         double lr = schedule.lr(next);
         double norm = optimizer.step((float) lr);
         if (!Double.isFinite(norm)) {
@@ -207,6 +225,9 @@ public final class OptimizerStep implements AutoCloseable {
 
     @Override
     public void close() {
+        if (overlap != null) {
+            overlap.close();
+        }
         optimizer.close();
         if (loraGrads != null) {
             loraGrads.close();

@@ -102,7 +102,8 @@ public final class SftRun {
     private static Outcome runRankBody(TrainConfig c, RunListener listener, Collective collective, Device device)
             throws IOException {
         int rank = collective == null ? 0 : collective.rank(), world = collective == null ? 1 : collective.worldSize();
-        GradientSync sync = collective == null ? GradientSync.NONE : new DataParallelSync(collective);
+        GradientSync sync = collective == null ? GradientSync.NONE
+                : new DataParallelSync(collective, c.bool("dp_overlap"));
         Path out = Path.of(c.text("output_dir"));
         Files.createDirectories(out);
         long seed = c.integer("seed");

@@ -64,6 +64,7 @@ public final class TrainConfig {
         key("master_addr", "", "rank 0's rendezvous host; empty = MASTER_ADDR or 127.0.0.1");
         key("master_port", "", "rank 0's rendezvous port; empty = MASTER_PORT or 29500");
         key("dist_timeout_s", "600", "seconds a rank waits for the others before failing");
+        key("dp_overlap", "true", "data parallel: sum each layer's LoRA gradients while the backward runs (false: after)");
     }
 
     private static void key(String name, String defaultValue, String help) {

@@ -4,6 +4,7 @@ import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
+import dev.lorapar.core.Tensor;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.LocalCollective;
 import dev.lorapar.dist.NcclCollective;
@@ -14,6 +15,7 @@ import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
 import dev.lorapar.model.LoraConfig;
 import dev.lorapar.model.LoraInit;
+import dev.lorapar.model.LoraPair;
 import dev.lorapar.model.LoraTarget;
 import dev.lorapar.model.RopeStyle;
 import dev.lorapar.model.TokenBatch;
@@ -38,7 +40,11 @@ import java.util.SplittableRandom;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar dev.lorapar.bench.gpu.DataParallelBench \
  *      [--gpus 1,2,4] [--layers 32] [--seq 2048] [--batch 4] [--steps 5] [--recompute] [--smoke]
+ *      [--overlap both|on|off] [--masked FRACTION]
  * </pre>
+ * {@code --overlap}: the LoRA gradient sum layer by layer during the backward (on, the default of training), after it
+ * (off), or each (both, the default here: one row per mode for every GPU count above 1). {@code --masked F}: random
+ * stage masks with a share F of the elements active (a LoRA-PAR stage: only those are sent, packed), 0 = none.
  * {@code --smoke}: a 2-layer 64-wide model on the CPU over a LocalCollective with 1 and 2 ranks (checks the code path,
  * the numbers mean nothing).
  */
@@ -46,13 +52,15 @@ public final class DataParallelBench {
     private DataParallelBench() {
     }
 
-    record Row(int ranks, double medianMs, double tokensPerSecond, double loss) {
+    record Row(int ranks, String sum, double medianMs, double tokensPerSecond, double loss) {
     }
 
     public static void main(String[] args) throws Exception {
         int layers = 32, seq = 2048, batch = 4, steps = 5;
         int[] gpus = {1, 2, 4};
         boolean recompute = false, smoke = false;
+        String overlap = "both";
+        double masked = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--gpus" -> gpus = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -62,6 +70,8 @@ public final class DataParallelBench {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--recompute" -> recompute = true;
                 case "--smoke" -> smoke = true;
+                case "--overlap" -> overlap = args[++i];
+                case "--masked" -> masked = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("DataParallelBench: unknown argument " + args[i]);
             }
         }
@@ -74,34 +84,47 @@ public final class DataParallelBench {
             steps = 3;
         }
         int available = smoke ? Integer.MAX_VALUE : Lorapar.cudaDeviceCount();
+        if (!List.of("both", "on", "off").contains(overlap)) {
+            throw new IllegalArgumentException("DataParallelBench: --overlap both, on or off, got " + overlap);
+        }
+        if (!(masked >= 0 && masked <= 1)) {
+            throw new IllegalArgumentException("DataParallelBench: --masked must be in [0, 1], got " + masked);
+        }
         List<Row> rows = new ArrayList<>();
         for (int n : gpus) {
             if (n > available) {
                 System.out.printf("DataParallelBench: %d GPUs asked, %d present: skipped%n", n, available);
                 continue;
             }
-            rows.add(measure(c, n, batch, seq, steps, recompute, smoke));
+            for (boolean on : new boolean[] {true, false}) {
+                boolean wanted = n == 1 ? on : overlap.equals("both") || overlap.equals(on ? "on" : "off");
+                if (wanted) { // one rank sums nothing: measured once
+                    rows.add(measure(c, n, batch, seq, steps, recompute, smoke, on, masked));
+                }
+            }
         }
-        System.out.printf("%nLLaMA-2 7B-shape (%d layers) SFT, r 8 α 64 QKVGUD, %d × %d tokens per GPU per step%s%n",
-                c.nLayers(), batch, seq, smoke ? " (smoke, CPU)" : "");
-        System.out.printf("%-6s %10s %12s %11s %10s%n", "ranks", "step ms", "tokens/s", "efficiency", "loss");
+        System.out.printf("%nLLaMA-2 7B-shape (%d layers) SFT, r 8 α 64 QKVGUD%s, %d × %d tokens per GPU per step%s%n",
+                c.nLayers(), masked > 0 ? String.format(Locale.ROOT, ", stage masks %.0f%% active", 100 * masked) : "",
+                batch, seq, smoke ? " (smoke, CPU)" : "");
+        System.out.printf("%-6s %-9s %10s %12s %11s %10s%n", "ranks", "grad sum", "step ms", "tokens/s", "efficiency",
+                "loss");
         double single = rows.isEmpty() || rows.get(0).ranks() != 1 ? Double.NaN : rows.get(0).tokensPerSecond();
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-6d %10.1f %12.0f %10.1f%% %10.4f%n", r.ranks(), r.medianMs(),
-                    r.tokensPerSecond(), 100 * r.tokensPerSecond() / (r.ranks() * single), r.loss());
+            System.out.printf(Locale.ROOT, "%-6d %-9s %10.1f %12.0f %10.1f%% %10.4f%n", r.ranks(), r.sum(),
+                    r.medianMs(), r.tokensPerSecond(), 100 * r.tokensPerSecond() / (r.ranks() * single), r.loss());
         }
     }
 
     /** n ranks (threads), each on its own device, steps + 2 warm-up optimizer steps; rank 0's timings. */
-    static Row measure(LlamaConfig c, int n, int batch, int seq, int steps, boolean recompute, boolean smoke)
-            throws Exception {
+    static Row measure(LlamaConfig c, int n, int batch, int seq, int steps, boolean recompute, boolean smoke,
+                       boolean overlap, double masked) throws Exception {
         Duration timeout = Duration.ofMinutes(10);
         List<LocalCollective> local = smoke ? LocalCollective.group(n, timeout) : null;
         byte[] id = smoke ? null : NcclCollective.newId();
         return RankThreads.run(n, "dp-bench", rank -> {
             Device device = smoke ? Device.CPU : Device.cuda(rank);
             try (Collective collective = smoke ? local.get(rank) : NcclCollective.join(device, n, rank, id, timeout)) {
-                return rank(c, collective, device, batch, seq, steps, recompute);
+                return rank(c, collective, device, batch, seq, steps, recompute, overlap, masked);
             } catch (RuntimeException | Error e) {
                 if (local != null) {
                     local.get(rank).abort(e); // the other ranks stop at once instead of at the timeout
@@ -112,7 +135,7 @@ public final class DataParallelBench {
     }
 
     private static Row rank(LlamaConfig c, Collective collective, Device device, int batch, int seq, int steps,
-                            boolean recompute) {
+                            boolean recompute, boolean overlap, double masked) {
         DType dt = device.isCuda() ? DType.BF16 : DType.F32;
         LoraConfig lora = new LoraConfig(8, 64, EnumSet.of(LoraTarget.Q, LoraTarget.K, LoraTarget.V, LoraTarget.GATE,
                 LoraTarget.UP, LoraTarget.DOWN), new LoraInit.PeftDefault(), 3);
@@ -121,9 +144,10 @@ public final class DataParallelBench {
         try (Stream stream = Stream.create(device);
              LlamaWeights w = LlamaWeights.randomForBenchmark(c, stream, dt, 7);
              LoraAdapter adapter = LoraAdapter.create(w, lora, stream);
+             OwnedMasks masks = OwnedMasks.random(adapter, stream, masked, 11);
              OptimizerStep step = new OptimizerStep(stream, w, adapter,
                      LlamaForwardBackward.Options.of(batch * seq).withRecompute(recompute), schedule,
-                     MaskedAdamW.Hyper.defaults(), new DataParallelSync(collective))) {
+                     MaskedAdamW.Hyper.defaults(), new DataParallelSync(collective, overlap))) {
             double[] ms = new double[steps];
             double loss = 0;
             for (int s = -2; s < steps; s++) {
@@ -140,8 +164,40 @@ public final class DataParallelBench {
                 System.out.printf("DataParallelBench: %d rank(s) steps(ms) %s%n", collective.worldSize(),
                         Arrays.toString(ms));
             }
-            return new Row(collective.worldSize(), median, (double) collective.worldSize() * batch * seq
-                    / (median / 1e3), loss);
+            return new Row(collective.worldSize(), collective.worldSize() == 1 ? "-" : overlap ? "overlap" : "after",
+                    median, (double) collective.worldSize() * batch * seq / (median / 1e3), loss);
+        }
+    }
+
+    /** Random U8 stage masks on every pair of an adapter (a share {@code active} of 1s, seeded), closed with it. */
+    private record OwnedMasks(List<Tensor> tensors) implements AutoCloseable {
+        static OwnedMasks random(LoraAdapter adapter, Stream stream, double active, long seed) {
+            List<Tensor> owned = new ArrayList<>();
+            if (active > 0) {
+                SplittableRandom random = new SplittableRandom(seed);
+                for (LoraPair p : adapter.pairs()) {
+                    Tensor ma = mask(stream, p.a(), active, random, owned);
+                    Tensor mb = mask(stream, p.b(), active, random, owned);
+                    adapter.setMasks(p.layer(), p.target(), ma, mb);
+                }
+            }
+            return new OwnedMasks(owned);
+        }
+
+        private static Tensor mask(Stream stream, Tensor like, double active, SplittableRandom random,
+                                   List<Tensor> owned) {
+            byte[] bits = new byte[(int) like.numel()];
+            for (int i = 0; i < bits.length; i++) {
+                bits[i] = (byte) (random.nextDouble() < active ? 1 : 0);
+            }
+            Tensor t = Tensor.ofBytes(stream, bits, like.shape());
+            owned.add(t);
+            return t;
+        }
+
+        @Override
+        public void close() {
+            tensors.forEach(Tensor::close);
         }
     }
 

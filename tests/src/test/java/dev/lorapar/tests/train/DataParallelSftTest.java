@@ -153,6 +153,22 @@ public class DataParallelSftTest {
         }
     }
 
+    /**
+     * The gradient sum overlapped with the backward (layer by layer, the default) and after it (one fused call) give
+     * the same bits: the CPU collective sums every element in rank order either way.
+     */
+    @Test
+    void overlappedAndAfterwardSumsAgreeBitForBit(TestInfo info, @TempDir Path dir) throws IOException {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        Capture overlapped = run(args(model, data, dir.resolve("on"), 2, 2, "--dp_overlap true"));
+        Capture after = run(args(model, data, dir.resolve("off"), 2, 2, "--dp_overlap false"));
+        assertEquals(after.losses, overlapped.losses);
+        for (int t = 0; t < after.adapter.size(); t++) {
+            assertTrue(Arrays.equals(after.adapter.get(t), overlapped.adapter.get(t)), "tensor " + t);
+        }
+    }
+
     @Test
     void aMaskedStageMatchesToo(TestInfo info, @TempDir Path dir) throws IOException {
         // masks: about a third of every LoRA matrix active, written with a PEFT export of a masked adapter
