@@ -7,7 +7,7 @@
 #        --bench GPU STEPS    model-level benchmark steps (gpu-check.sh --model-bench-only, LORAPAR_MODEL_BENCH_STEPS)
 #      correctness runs do not care about a neighbour; timings do, so a GPU whose numbers count runs benchmarks alone
 #   3. then, with every GPU visible:
-#        --multi-gpu-test     GpuDataParallelTest (NCCL, needs 2 GPUs)
+#        --multi-gpu-test     GpuDataParallelTest (NCCL, needs 2 GPUs), or the classes in $LORAPAR_MULTI_GPU_TESTS
 #        --multi-gpu STEPS    model-level steps that use every GPU (data-parallel)
 #   4. a table last: each part's summary (or, when the deadline cut it, its last steps), and the logs packed into
 #      $OUT/session.tgz (files under 2 MB: no model weights)
@@ -103,8 +103,11 @@ done
 ((${#pids[@]} > 0)) && wait "${pids[@]}"
 echo "device-session: single-GPU parts done at $((SECONDS - started)) s"
 if ((multi_test)); then
-    part multi-test LORAPAR_GPU_SUITE_ARGS="--select-class dev.lorapar.tests.gpu.GpuDataParallelTest" -- --no-build \
-        --skip-bench --gpu-suite-only
+    selection=""
+    for class in ${LORAPAR_MULTI_GPU_TESTS:-dev.lorapar.tests.gpu.GpuDataParallelTest}; do
+        selection+=" --select-class $class"
+    done
+    part multi-test LORAPAR_GPU_SUITE_ARGS="$selection" -- --no-build --skip-bench --gpu-suite-only
 fi
 if [[ -n $multi_steps ]]; then
     part multi LORAPAR_MODEL_BENCH_STEPS="$multi_steps" -- --no-build --model-bench-only

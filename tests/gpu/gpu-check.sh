@@ -34,6 +34,7 @@
 # Environment: LORAPAR_JRE_ROOT, LORAPAR_BUILD_DIR (defaults /tmp/lorapar-jre, /tmp/lorapar-build),
 #   LORAPAR_BENCH_TIMEOUT_S (each model-level benchmark step's limit, default 900), LORAPAR_TORCH_DECODE_BATCHES
 #   and LORAPAR_TORCH_DECODE_REPS (llama_decode_torch.py's batch sizes, default 1,64, and timed runs per batch),
+#   LORAPAR_DP_BENCH_ARGS (more DataParallelBench arguments, e.g. --masked 0.3),
 #   CUDA_VISIBLE_DEVICES as usual.
 # Exit status: 0 when every suite passed and every step ran; 1 otherwise (MISS rows do not fail it).
 set -euo pipefail
@@ -574,8 +575,10 @@ run_issue_benchmarks() {
             --scale gpu --seeds 1,2,3 --out "$out/demo-bench"
     fi
     if model_step data-parallel && (($(nvidia-smi -L 2>/dev/null | wc -l) >= 2)); then
+        local -a dp_extra=()
+        read -r -a dp_extra <<<"${LORAPAR_DP_BENCH_ARGS:-}"
         run_java_bench "model bench data parallel" dev.lorapar.bench.gpu.DataParallelBench \
-            "$out/model-bench-data-parallel.log" --gpus "1,$(nvidia-smi -L | wc -l)"
+            "$out/model-bench-data-parallel.log" --gpus "1,$(nvidia-smi -L | wc -l)" "${dp_extra[@]}"
     fi
 }
 
