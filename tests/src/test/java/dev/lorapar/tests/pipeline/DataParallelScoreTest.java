@@ -2,7 +2,9 @@ package dev.lorapar.tests.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.lorapar.cli.Lorapar;
 import dev.lorapar.core.DType;
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Data-parallel importance scoring on the CPU (stories260K, ranks as threads over a LocalCollective): 2 and 3 ranks
  * give the importance of one rank within fp32 rounding of the summation order, through the scorer and through
- * {@code lorapar score --data_parallel N}.
+ * {@code lorapar score --data_parallel N}; the settings of a multi-process launch (world_size &gt; 1) are checked
+ * before anything is read or written. (Two processes on two GPUs: {@code GpuMultiProcessTest}.)
  *
  * <p>The bound. Each rank computes the same per-sample terms t_i = g_i·φ (batch 1, the same weights and adapter, so
  * the same bits), only the fp32 sums S1 = Σ t_i and S2 = Σ t_i² are grouped differently (per rank, then over the ranks
@@ -157,5 +161,47 @@ public class DataParallelScoreTest {
                 "--data_parallel", "0", "--output_dir", dir.resolve("bad").toString());
         assertEquals(2, bad.status(), bad.err());
         assertTrue(bad.err().contains("data_parallel"), bad.err());
+    }
+
+    /**
+     * {@code lorapar score} launched as a rank of a multi-process run on a machine without CUDA fails with exit status
+     * 2 and a message naming what is wrong (no JVM crash, no rendezvous, nothing written): a local rank without a GPU
+     * (from flags and from the JSON config file), threads and processes together, a rank outside the world, a rank
+     * that is not a number (naming the flag).
+     */
+    @Test
+    void multiProcessSettingsAreCheckedBeforeAnythingIsWritten(@TempDir Path dir) throws IOException {
+        assumeFalse(dev.lorapar.core.Lorapar.cudaAvailable(), "with a GPU, rank 1 would wait for a rank 0");
+        Path model = SharedData.require(MODEL);
+        Path s1 = systemData(dir);
+        Path root = dir.resolve("mp");
+        String[] base = {"score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5", "--max_length",
+                "48", "--lora_r", "4", "--device", "cpu", "--progress", "silent", "--output_dir", root.toString()};
+        Ran noGpu = lorapar(with(base, "--world_size", "2", "--rank", "1"));
+        assertEquals(2, noGpu.status(), noGpu.err());
+        assertTrue(noGpu.err().contains("local rank 1 has no CUDA device") && noGpu.err().contains("data_parallel"),
+                noGpu.err());
+        Path config = Files.writeString(dir.resolve("launch.json"), "{\"world_size\": 3, \"rank\": 2, \"local_rank\": 5}");
+        Ran fromFile = lorapar(with(base, "--config", config.toString()));
+        assertEquals(2, fromFile.status(), fromFile.err());
+        assertTrue(fromFile.err().contains("world_size 3") && fromFile.err().contains("local rank 5 has no CUDA device"),
+                fromFile.err());
+        Ran both = lorapar(with(base, "--data_parallel", "2", "--world_size", "2", "--rank", "0"));
+        assertEquals(2, both.status(), both.err());
+        assertTrue(both.err().contains("data_parallel 2 with world_size 2"), both.err());
+        Ran outside = lorapar(with(base, "--world_size", "2", "--rank", "2"));
+        assertEquals(2, outside.status(), outside.err());
+        assertTrue(outside.err().contains("rank 2 is outside [0, world size 2)"), outside.err());
+        Ran notANumber = lorapar(with(base, "--world_size", "2", "--rank", "one"));
+        assertEquals(2, notANumber.status(), notANumber.err());
+        assertTrue(notANumber.err().contains("--rank must be an integer, got 'one'"), notANumber.err());
+        assertFalse(Files.exists(root), "nothing written under " + root);
+    }
+
+    /** {@code base} followed by {@code more}. */
+    static String[] with(String[] base, String... more) {
+        String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
     }
 }
