@@ -94,6 +94,11 @@ public final class ScoreRun {
      * fp32 rounding of the summation order, so a folder scored with N ranks serves a run with M.
      */
     public static StageKey key(Settings s) throws IOException {
+        return key(s, s.device());
+    }
+
+    /** The key of {@code s} scored on {@code device} (a rank of a multi-process run is on cuda:local_rank). */
+    private static StageKey key(Settings s, Device device) throws IOException {
         // the checkpoint may be many GB: its hash is cached by (path, size, mtime) in ~/.cache/lorapar
         StageKey key = StageKey.of("score").file("model", s.model(), ContentHasher.withDefaultCache());
         if (s.tokenizer() != null) key.file("tokenizer", s.tokenizer());
@@ -107,7 +112,7 @@ public final class ScoreRun {
                 .setting("max_length", s.maxLength()).setting("template", s.template())
                 .setting("lora_r", l.rank()).setting("lora_alpha", l.alpha()).setting("lora_targets", l.targets())
                 .setting("lora_init", l.init()).setting("lora_seed", l.seed())
-                .setting("dtype", s.device().isCuda() ? "BF16" : "F32");
+                .setting("dtype", device.isCuda() ? "BF16" : "F32");
     }
 
     /**
@@ -119,18 +124,8 @@ public final class ScoreRun {
      */
     public static StageDir run(Path root, Settings s, PrintStream out, PrintStream err) throws IOException {
         if (s.launch().distributed()) {
-            return DeviceRanks.process(s.launch(), s.dataParallel(), s.distTimeout(), (collective, device) -> {
-                boolean rankZero = collective.rank() == 0;
-                StageDir stage = StageDir.of(root, key(s));
-                if (collective.sum(rankZero && upToDate(stage, s, out) ? 1L : 0L) > 0) {
-                    return stage;
-                }
-                List<Scored> scored = scoreAll(s, collective, device, rankZero ? err : null);
-                if (rankZero) {
-                    write(stage, s, collective.worldSize(), scored, out);
-                }
-                return stage;
-            });
+            return DeviceRanks.process(s.launch(), s.dataParallel(), s.distTimeout(), (collective, device) ->
+                    runRank(root, s, collective, device, out, err));
         }
         StageDir stage = StageDir.of(root, key(s));
         if (upToDate(stage, s, out)) {
@@ -140,6 +135,25 @@ public final class ScoreRun {
                 : DeviceRanks.rankZero(s.device(), s.dataParallel(), s.distTimeout(), "lorapar-score",
                         (collective, device) -> scoreAll(s, collective, device, collective.rank() == 0 ? err : null));
         write(stage, s, s.dataParallel(), scored, out);
+        return stage;
+    }
+
+    /**
+     * One rank of a multi-process run on {@code device}: rank 0 decides whether the stage under {@code root} is up to
+     * date (the other ranks follow, whatever their own {@code root} holds), every rank scores its share, rank 0 alone
+     * reports and writes the stage folder (the others write nothing). Returns the stage folder as this rank names it.
+     */
+    public static StageDir runRank(Path root, Settings s, Collective collective, Device device, PrintStream out,
+                                   PrintStream err) throws IOException {
+        boolean rankZero = collective.rank() == 0;
+        StageDir stage = StageDir.of(root, key(s, device));
+        if (collective.sum(rankZero && upToDate(stage, s, out) ? 1L : 0L) > 0) {
+            return stage;
+        }
+        List<Scored> scored = scoreAll(s, collective, device, rankZero ? err : null);
+        if (rankZero) {
+            write(stage, s, collective.worldSize(), scored, out);
+        }
         return stage;
     }
 

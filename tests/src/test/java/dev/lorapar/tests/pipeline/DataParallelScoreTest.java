@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.lorapar.cli.Lorapar;
 import dev.lorapar.core.DType;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
@@ -21,11 +22,17 @@ import dev.lorapar.model.io.Checkpoint;
 import dev.lorapar.model.io.Checkpoints;
 import dev.lorapar.pipeline.score.ImportanceScorer;
 import dev.lorapar.pipeline.score.ImportanceScores;
+import dev.lorapar.pipeline.score.ScoreRun;
+import dev.lorapar.pipeline.stage.StageDir;
+import dev.lorapar.dist.LaunchEnv;
+import dev.lorapar.tokenizer.PromptFormat;
+import dev.lorapar.train.report.ProgressReporter;
 import dev.lorapar.tests.io.SharedData;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.train.data.Sample;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -161,6 +168,45 @@ public class DataParallelScoreTest {
                 "--data_parallel", "0", "--output_dir", dir.resolve("bad").toString());
         assertEquals(2, bad.status(), bad.err());
         assertTrue(bad.err().contains("data_parallel"), bad.err());
+    }
+
+    /**
+     * The work of each process of a multi-process {@code lorapar score} ({@link ScoreRun#runRank}), here 2 ranks as
+     * threads over a LocalCollective, each with its own output root as on two hosts: rank 0's stage folder holds the
+     * importance of a single-process run (within the command-level bound above) and says 2 ranks; rank 1 writes
+     * nothing. A rerun is skipped on both because rank 0's folder is up to date, although rank 1's root is empty
+     * (were rank 1 to score alone, its all-reduce would wait for rank 0 and fail after the 10 s timeout).
+     */
+    @Test
+    void ranksOfAMultiProcessRunFollowRankZero(@TempDir Path dir) throws Exception {
+        Path model = SharedData.require(MODEL);
+        ScoreRun.Settings settings = new ScoreRun.Settings(model, null, List.of(new ScoreRun.SystemData("s1",
+                systemData(dir))), 5, 3, 48, PromptFormat.REFERENCE_SCRIPT, LORA, Device.CPU, false,
+                ProgressReporter.Mode.SILENT, 1, Duration.ofSeconds(10), LaunchEnv.single());
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        StageDir single = ScoreRun.run(dir.resolve("one"), settings, quiet, quiet);
+        float[] one = ImportanceScores.read(single.dir().resolve("importance-s1.safetensors"), "s1", 5).values();
+        Path[] roots = {dir.resolve("rank0"), dir.resolve("rank1")};
+        for (int run = 0; run < 2; run++) {
+            ByteArrayOutputStream said = new ByteArrayOutputStream();
+            PrintStream rankZeroOut = new PrintStream(said, true, StandardCharsets.UTF_8);
+            List<StageDir> stages = DeviceRanks.run(Device.CPU, 2, Duration.ofSeconds(10), "score-mp", (c, d) ->
+                    ScoreRun.runRank(roots[c.rank()], settings, c, d, c.rank() == 0 ? rankZeroOut : quiet, quiet));
+            assertFalse(Files.exists(roots[1]), "rank 1 writes nothing (run " + (run + 1) + ")");
+            assertTrue(stages.get(0).complete(), "rank 0 wrote a complete stage");
+            String text = said.toString(StandardCharsets.UTF_8);
+            assertEquals(run == 1, text.contains("up to date"), text);
+        }
+        List<Path> written = ScorePartitionChainTest.stageDirs(roots[0], "score");
+        assertEquals(1, written.size());
+        assertEquals(single.dir().getFileName(), written.getFirst().getFileName(), "the same key as one process");
+        float[] two = ImportanceScores.read(written.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values();
+        double max = 0, worst = 0;
+        for (float v : one) max = Math.max(max, v);
+        for (int e = 0; e < one.length; e++) worst = Math.max(worst, Math.abs(one[e] - two[e]));
+        assertTrue(max > 0 && worst <= 1e-5 * max, "2 ranks vs 1: max |ΔI| " + worst + " of max I " + max);
+        assertEquals(2, new ObjectMapper().readTree(written.getFirst().resolve(ScoreRun.SUMMARY).toFile())
+                .path("ranks").asInt(), "the summary counts the ranks");
     }
 
     /**
