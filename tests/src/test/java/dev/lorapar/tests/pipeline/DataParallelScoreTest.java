@@ -139,10 +139,20 @@ public class DataParallelScoreTest {
      * {@code root}: the importance of s1 (fails unless the command succeeds and writes one stage folder).
      */
     public static float[] scoreCommand(Path model, Path s1, Path root, String device, int ranks) throws IOException {
-        Ran ran = lorapar("score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
-                "--max_length", "48", "--lora_r", "4", "--device", device, "--progress", "silent",
-                "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString());
+        Ran ran = lorapar(scoreArgs(model, s1, root, device, ranks));
         assertEquals(0, ran.status(), ran.err());
+        return importance(root);
+    }
+
+    /** The arguments of {@link #scoreCommand}, "score" first. */
+    public static String[] scoreArgs(Path model, Path s1, Path root, String device, int ranks) {
+        return new String[] {"score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
+                "--max_length", "48", "--lora_r", "4", "--device", device, "--progress", "silent",
+                "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString()};
+    }
+
+    /** The importance of s1 in the one score stage folder under {@code root} (fails unless there is exactly one). */
+    public static float[] importance(Path root) throws IOException {
         List<Path> stages = ScorePartitionChainTest.stageDirs(root, "score");
         assertEquals(1, stages.size(), "one stage folder, written by rank 0 alone");
         return ImportanceScores.read(stages.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values();
@@ -245,7 +255,7 @@ public class DataParallelScoreTest {
     }
 
     /** {@code base} followed by {@code more}. */
-    static String[] with(String[] base, String... more) {
+    public static String[] with(String[] base, String... more) {
         String[] all = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
