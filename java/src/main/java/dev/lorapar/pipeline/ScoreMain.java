@@ -1,5 +1,6 @@
 package dev.lorapar.pipeline;
 
+import dev.lorapar.dist.LaunchEnv;
 import dev.lorapar.model.LoraConfig;
 import dev.lorapar.model.LoraInit;
 import dev.lorapar.model.LoraTarget;
@@ -46,6 +47,11 @@ public final class ScoreMain {
                 .key("device", "auto", "cpu, cuda:N or auto")
                 .key("data_parallel", "1", "ranks as threads of this process: CPU threads, or GPUs from --device on "
                         + "over NCCL; sample i is scored by rank i mod N and the sums are reduced")
+                .key("world_size", "", "processes of a multi-process run (one per GPU, NCCL); empty = WORLD_SIZE or 1")
+                .key("rank", "", "this process's rank; empty = RANK or 0")
+                .key("local_rank", "", "this process's GPU; empty = LOCAL_RANK or the rank")
+                .key("master_addr", "", "rank 0's rendezvous host; empty = MASTER_ADDR or 127.0.0.1")
+                .key("master_port", "", "rank 0's rendezvous port; empty = MASTER_PORT or 29500")
                 .key("dist_timeout_s", "600", "seconds a rank waits for the others before failing")
                 .key("output_dir", "runs", "root folder; the stage writes into output_dir/score-<key>")
                 .key("progress", "auto", "progress display: auto, terminal, plain, silent")
@@ -76,6 +82,7 @@ public final class ScoreMain {
         return new ScoreRun.Settings(f.path("model"), f.isSet("tokenizer") ? f.path("tokenizer") : null, systems,
                 (int) f.integer("samples"), f.integer("sample_seed"), (int) f.integer("max_length"), template, lora,
                 RunSetup.device(f.text("device")), f.bool("force"), ProgressReporter.Mode.parse(f.text("progress")),
-                (int) f.integer("data_parallel"), Duration.ofMillis(Math.round(f.real("dist_timeout_s") * 1000)));
+                (int) f.integer("data_parallel"), Duration.ofMillis(Math.round(f.real("dist_timeout_s") * 1000)),
+                LaunchEnv.resolve(f.values(), System.getenv()));
     }
 }

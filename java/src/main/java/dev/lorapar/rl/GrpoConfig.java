@@ -39,7 +39,8 @@ public final class GrpoConfig {
             .addFromSft("lora_r", "lora_alpha", "lora_targets", "lora_init", "lora_sigma")
             .withDefault("lora_alpha", "64")
             .addFromSft("seed", "device", "recompute", "output_dir", "checkpoint_every", "keep_checkpoints", "log_every",
-                    "data_parallel", "dist_timeout_s")
+                    "data_parallel", "world_size", "rank", "local_rank", "master_addr", "master_port",
+                    "dist_timeout_s")
             .withDefault("output_dir", "runs/grpo").withDefault("checkpoint_every", "50").withDefault("log_every", "1");
 
     private GrpoConfig() {

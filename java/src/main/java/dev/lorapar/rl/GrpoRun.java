@@ -5,6 +5,7 @@ import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.DeviceRanks;
+import dev.lorapar.dist.LaunchEnv;
 import dev.lorapar.model.LlamaGenerator;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -76,12 +77,20 @@ public final class GrpoRun {
     }
 
     /**
-     * Runs with {@code rewards} (e.g. a custom {@link Reward}, shared by the ranks: it must be thread-safe): one rank,
-     * or with {@code data_parallel} N &gt; 1 N ranks as threads of this process ({@link DeviceRanks}: CPU threads, or
-     * GPUs from the configured device on over NCCL). Only rank 0 reports to {@code listener}; the outcome is rank 0's.
+     * Runs with {@code rewards} (e.g. a custom {@link Reward}, shared by the ranks: it must be thread-safe): one rank;
+     * with {@code data_parallel} N &gt; 1 N ranks as threads of this process ({@link DeviceRanks}: CPU threads, or
+     * GPUs from the configured device on over NCCL); or, with a world size &gt; 1 (flag or WORLD_SIZE), this
+     * process's rank of a multi-process NCCL run (rendezvous at rank 0, GPU cuda:local_rank,
+     * {@link DeviceRanks#process}). Only rank 0 reports to {@code listener}; with threads the outcome is rank 0's,
+     * with processes this process's.
      */
     public static Outcome run(TrainConfig c, RewardSet rewards, Listener listener) throws IOException {
+        LaunchEnv env = LaunchEnv.resolve(c.values(), System.getenv());
         int threads = c.integer("data_parallel");
+        if (env.distributed()) {
+            return DeviceRanks.process(env, threads, DataParallelRun.timeout(c), (collective, device) ->
+                    runRank(c, rewards, collective.rank() == 0 ? listener : new Listener() { }, collective, device));
+        }
         if (threads > 1) {
             return DeviceRanks.rankZero(RunSetup.device(c), threads, DataParallelRun.timeout(c), "lorapar-grpo",
                     (collective, device) -> runRank(c, rewards, collective.rank() == 0 ? listener : new Listener() { },

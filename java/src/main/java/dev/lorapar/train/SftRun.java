@@ -2,11 +2,10 @@ package dev.lorapar.train;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
-import dev.lorapar.core.Lorapar;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
+import dev.lorapar.dist.DeviceRanks;
 import dev.lorapar.dist.LaunchEnv;
-import dev.lorapar.dist.NcclCollective;
 import dev.lorapar.model.LlamaForwardBackward;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -62,19 +61,8 @@ public final class SftRun {
         LaunchEnv env = LaunchEnv.resolve(c.values(), System.getenv());
         int threads = c.integer("data_parallel");
         if (env.distributed()) {
-            if (threads > 1) {
-                throw new IllegalArgumentException("data_parallel " + threads + " with world_size " + env.worldSize()
-                        + ": use one (threads of one process, or one process per GPU)");
-            }
-            if (env.localRank() >= Lorapar.cudaDeviceCount()) {
-                throw new IllegalArgumentException("world_size " + env.worldSize() + ": a multi-process run puts each "
-                        + "process on a GPU over NCCL, but local rank " + env.localRank() + " has no CUDA device ("
-                        + Lorapar.cudaDeviceCount() + " usable); on the CPU use data_parallel N instead");
-            }
-            try (NcclCollective collective = NcclCollective.connect(env, DataParallelRun.timeout(c))) {
-                return runRank(c, env.rank() == 0 ? listener : new RunListener() { }, collective,
-                        Device.cuda(env.localRank()));
-            }
+            return DeviceRanks.process(env, threads, DataParallelRun.timeout(c), (collective, device) ->
+                    runRank(c, env.rank() == 0 ? listener : new RunListener() { }, collective, device));
         }
         if (threads > 1) {
             return DataParallelRun.threads(c, listener, threads);

@@ -137,9 +137,7 @@ public final class ExperimentRun {
     /** Score (at {@code lora}'s init, otherwise as the experiment's score stage) and partition: the partition folder. */
     private Path partitionAt(Stages in, LoraConfig lora) throws IOException {
         ScoreRun.Settings s = in.score();
-        StageDir score = ScoreRun.run(root, new ScoreRun.Settings(s.model(), s.tokenizer(), s.systems(), s.samples(),
-                s.sampleSeed(), s.maxLength(), s.template(), lora, s.device(), s.force(), s.progress(), s.dataParallel(),
-                s.distTimeout()), out, err);
+        StageDir score = ScoreRun.run(root, s.withLora(lora), out, err);
         return partition(score.dir()).dir();
     }
 

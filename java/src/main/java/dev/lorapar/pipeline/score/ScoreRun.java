@@ -9,6 +9,7 @@ import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
 import dev.lorapar.dist.DeviceRanks;
+import dev.lorapar.dist.LaunchEnv;
 import dev.lorapar.eval.report.ContentHasher;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraAdapter;
@@ -36,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.time.Duration;
 
 /**
@@ -66,9 +68,11 @@ public final class ScoreRun {
     /** Everything a score run needs. */
     public record Settings(Path model, Path tokenizer, List<SystemData> systems, int samples, long sampleSeed,
                            int maxLength, PromptFormat template, LoraConfig lora, Device device, boolean force,
-                           ProgressReporter.Mode progress, int dataParallel, Duration distTimeout) {
+                           ProgressReporter.Mode progress, int dataParallel, Duration distTimeout,
+                           LaunchEnv launch) {
         public Settings {
             systems = List.copyOf(systems);
+            Objects.requireNonNull(launch, "launch");
             if (dataParallel < 1) throw new IllegalArgumentException("data_parallel must be ≥ 1, got " + dataParallel);
             if (distTimeout.isNegative() || distTimeout.isZero()) {
                 throw new IllegalArgumentException("dist_timeout_s must be > 0, got " + distTimeout);
@@ -77,6 +81,12 @@ public final class ScoreRun {
             if (maxLength < 2) throw new IllegalArgumentException("max_length must be ≥ 2, got " + maxLength);
             if (systems.isEmpty()) throw new IllegalArgumentException("no systems to score");
         }
+
+        /** These settings with another LoRA config (init, seed …). */
+        public Settings withLora(LoraConfig other) {
+            return new Settings(model, tokenizer, systems, samples, sampleSeed, maxLength, template, other, device,
+                    force, progress, dataParallel, distTimeout, launch);
+        }
     }
 
     /**
@@ -84,6 +94,11 @@ public final class ScoreRun {
      * fp32 rounding of the summation order, so a folder scored with N ranks serves a run with M.
      */
     public static StageKey key(Settings s) throws IOException {
+        return key(s, s.device());
+    }
+
+    /** The key of {@code s} scored on {@code device} (a rank of a multi-process run is on cuda:local_rank). */
+    private static StageKey key(Settings s, Device device) throws IOException {
         // the checkpoint may be many GB: its hash is cached by (path, size, mtime) in ~/.cache/lorapar
         StageKey key = StageKey.of("score").file("model", s.model(), ContentHasher.withDefaultCache());
         if (s.tokenizer() != null) key.file("tokenizer", s.tokenizer());
@@ -97,21 +112,68 @@ public final class ScoreRun {
                 .setting("max_length", s.maxLength()).setting("template", s.template())
                 .setting("lora_r", l.rank()).setting("lora_alpha", l.alpha()).setting("lora_targets", l.targets())
                 .setting("lora_init", l.init()).setting("lora_seed", l.seed())
-                .setting("dtype", s.device().isCuda() ? "BF16" : "F32");
+                .setting("dtype", device.isCuda() ? "BF16" : "F32");
     }
 
-    /** Runs the stage under {@code root} unless a complete folder with the same key is there. */
+    /**
+     * Runs the stage under {@code root} unless a complete folder with the same key is there: one rank, {@code
+     * data_parallel} N &gt; 1 ranks as threads of this process ({@link DeviceRanks#run}), or, with a world size &gt; 1
+     * ({@link Settings#launch}), this process's rank of a multi-process NCCL run ({@link DeviceRanks#process}: the
+     * settings are checked before anything is read or written). Rank 0 alone decides whether the stage is up to date
+     * (the others follow it), reports and writes the stage folder.
+     */
     public static StageDir run(Path root, Settings s, PrintStream out, PrintStream err) throws IOException {
+        if (s.launch().distributed()) {
+            return DeviceRanks.process(s.launch(), s.dataParallel(), s.distTimeout(), (collective, device) ->
+                    runRank(root, s, collective, device, out, err));
+        }
         StageDir stage = StageDir.of(root, key(s));
-        if (!s.force() && stage.complete()) {
-            out.println("score: up to date in " + stage.dir() + ": skipped");
+        if (upToDate(stage, s, out)) {
             return stage;
         }
+        List<Scored> scored = s.dataParallel() == 1 ? scoreAll(s, null, s.device(), err)
+                : DeviceRanks.rankZero(s.device(), s.dataParallel(), s.distTimeout(), "lorapar-score",
+                        (collective, device) -> scoreAll(s, collective, device, collective.rank() == 0 ? err : null));
+        write(stage, s, s.dataParallel(), scored, out);
+        return stage;
+    }
+
+    /**
+     * One rank of a multi-process run on {@code device}: rank 0 decides whether the stage under {@code root} is up to
+     * date (the other ranks follow, whatever their own {@code root} holds), every rank scores its share, rank 0 alone
+     * reports and writes the stage folder (the others write nothing). Returns the stage folder as this rank names it.
+     */
+    public static StageDir runRank(Path root, Settings s, Collective collective, Device device, PrintStream out,
+                                   PrintStream err) throws IOException {
+        boolean rankZero = collective.rank() == 0;
+        StageDir stage = StageDir.of(root, key(s, device));
+        if (collective.sum(rankZero && upToDate(stage, s, out) ? 1L : 0L) > 0) {
+            return stage;
+        }
+        List<Scored> scored = scoreAll(s, collective, device, rankZero ? err : null);
+        if (rankZero) {
+            write(stage, s, collective.worldSize(), scored, out);
+        }
+        return stage;
+    }
+
+    /** True (and said on {@code out}) when {@code stage} is complete and {@code force} is off. */
+    private static boolean upToDate(StageDir stage, Settings s, PrintStream out) throws IOException {
+        if (!s.force() && stage.complete()) {
+            out.println("score: up to date in " + stage.dir() + ": skipped");
+            return true;
+        }
+        return false;
+    }
+
+    /** The stage folder of {@code scored} ({@code ranks} ranks): each system's importance file, then the summary. */
+    private static void write(StageDir stage, Settings s, int ranks, List<Scored> scored, PrintStream out)
+            throws IOException {
         Path dir = stage.create();
         ObjectNode summary = JSON.createObjectNode();
         summary.put("format", FORMAT);
         summary.put("model", s.model().toString());
-        summary.put("ranks", s.dataParallel());
+        summary.put("ranks", ranks);
         summary.put("loss", "mean cross-entropy over the answer tokens of one sample (batch 1)");
         summary.put("formula", "I = |Σ_n g·φ − ½·Σ_n (g·φ)²| / N per element, at the adapter's init");
         summary.put("rows", "as in a PEFT adapter_model.safetensors (q/k lora_B rows in rotate-half order)");
@@ -126,9 +188,6 @@ public final class ScoreRun {
         lora.put("seed", s.lora().seed());
         ArrayNode systems = summary.putArray("systems");
         List<String> outputs = new ArrayList<>();
-        List<Scored> scored = s.dataParallel() == 1 ? scoreAll(s, null, s.device(), err)
-                : DeviceRanks.rankZero(s.device(), s.dataParallel(), s.distTimeout(), "lorapar-score",
-                        (collective, device) -> scoreAll(s, collective, device, collective.rank() == 0 ? err : null));
         for (Scored one : scored) {
             String file = "importance-" + one.system().name() + ".safetensors";
             one.scores().write(dir.resolve(file));
@@ -140,7 +199,6 @@ public final class ScoreRun {
         AtomicFiles.writeString(dir.resolve(SUMMARY), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         outputs.add(SUMMARY);
         stage.finish(outputs, null);
-        return stage;
     }
 
     /** One system's importance and the wall seconds of its scoring. */

@@ -2,10 +2,13 @@ package dev.lorapar.tests.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.lorapar.cli.Lorapar;
 import dev.lorapar.core.DType;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Stream;
 import dev.lorapar.dist.Collective;
@@ -19,17 +22,24 @@ import dev.lorapar.model.io.Checkpoint;
 import dev.lorapar.model.io.Checkpoints;
 import dev.lorapar.pipeline.score.ImportanceScorer;
 import dev.lorapar.pipeline.score.ImportanceScores;
+import dev.lorapar.pipeline.score.ScoreRun;
+import dev.lorapar.pipeline.stage.StageDir;
+import dev.lorapar.dist.LaunchEnv;
+import dev.lorapar.tokenizer.PromptFormat;
+import dev.lorapar.train.report.ProgressReporter;
 import dev.lorapar.tests.io.SharedData;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.train.data.Sample;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Data-parallel importance scoring on the CPU (stories260K, ranks as threads over a LocalCollective): 2 and 3 ranks
  * give the importance of one rank within fp32 rounding of the summation order, through the scorer and through
- * {@code lorapar score --data_parallel N}.
+ * {@code lorapar score --data_parallel N}; the settings of a multi-process launch (world_size &gt; 1) are checked
+ * before anything is read or written. (Two processes on two GPUs: {@code GpuMultiProcessTest}.)
  *
  * <p>The bound. Each rank computes the same per-sample terms t_i = g_i·φ (batch 1, the same weights and adapter, so
  * the same bits), only the fp32 sums S1 = Σ t_i and S2 = Σ t_i² are grouped differently (per rank, then over the ranks
@@ -128,10 +139,20 @@ public class DataParallelScoreTest {
      * {@code root}: the importance of s1 (fails unless the command succeeds and writes one stage folder).
      */
     public static float[] scoreCommand(Path model, Path s1, Path root, String device, int ranks) throws IOException {
-        Ran ran = lorapar("score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
-                "--max_length", "48", "--lora_r", "4", "--device", device, "--progress", "silent",
-                "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString());
+        Ran ran = lorapar(scoreArgs(model, s1, root, device, ranks));
         assertEquals(0, ran.status(), ran.err());
+        return importance(root);
+    }
+
+    /** The arguments of {@link #scoreCommand}, "score" first. */
+    public static String[] scoreArgs(Path model, Path s1, Path root, String device, int ranks) {
+        return new String[] {"score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5",
+                "--max_length", "48", "--lora_r", "4", "--device", device, "--progress", "silent",
+                "--data_parallel", String.valueOf(ranks), "--output_dir", root.toString()};
+    }
+
+    /** The importance of s1 in the one score stage folder under {@code root} (fails unless there is exactly one). */
+    public static float[] importance(Path root) throws IOException {
         List<Path> stages = ScorePartitionChainTest.stageDirs(root, "score");
         assertEquals(1, stages.size(), "one stage folder, written by rank 0 alone");
         return ImportanceScores.read(stages.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values();
@@ -157,5 +178,86 @@ public class DataParallelScoreTest {
                 "--data_parallel", "0", "--output_dir", dir.resolve("bad").toString());
         assertEquals(2, bad.status(), bad.err());
         assertTrue(bad.err().contains("data_parallel"), bad.err());
+    }
+
+    /**
+     * The work of each process of a multi-process {@code lorapar score} ({@link ScoreRun#runRank}), here 2 ranks as
+     * threads over a LocalCollective, each with its own output root as on two hosts: rank 0's stage folder holds the
+     * importance of a single-process run (within the command-level bound above) and says 2 ranks; rank 1 writes
+     * nothing. A rerun is skipped on both because rank 0's folder is up to date, although rank 1's root is empty
+     * (were rank 1 to score alone, its all-reduce would wait for rank 0 and fail after the 10 s timeout).
+     */
+    @Test
+    void ranksOfAMultiProcessRunFollowRankZero(@TempDir Path dir) throws Exception {
+        Path model = SharedData.require(MODEL);
+        ScoreRun.Settings settings = new ScoreRun.Settings(model, null, List.of(new ScoreRun.SystemData("s1",
+                systemData(dir))), 5, 3, 48, PromptFormat.REFERENCE_SCRIPT, LORA, Device.CPU, false,
+                ProgressReporter.Mode.SILENT, 1, Duration.ofSeconds(10), LaunchEnv.single());
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        StageDir single = ScoreRun.run(dir.resolve("one"), settings, quiet, quiet);
+        float[] one = ImportanceScores.read(single.dir().resolve("importance-s1.safetensors"), "s1", 5).values();
+        Path[] roots = {dir.resolve("rank0"), dir.resolve("rank1")};
+        for (int run = 0; run < 2; run++) {
+            ByteArrayOutputStream said = new ByteArrayOutputStream();
+            PrintStream rankZeroOut = new PrintStream(said, true, StandardCharsets.UTF_8);
+            List<StageDir> stages = DeviceRanks.run(Device.CPU, 2, Duration.ofSeconds(10), "score-mp", (c, d) ->
+                    ScoreRun.runRank(roots[c.rank()], settings, c, d, c.rank() == 0 ? rankZeroOut : quiet, quiet));
+            assertFalse(Files.exists(roots[1]), "rank 1 writes nothing (run " + (run + 1) + ")");
+            assertTrue(stages.get(0).complete(), "rank 0 wrote a complete stage");
+            String text = said.toString(StandardCharsets.UTF_8);
+            assertEquals(run == 1, text.contains("up to date"), text);
+        }
+        List<Path> written = ScorePartitionChainTest.stageDirs(roots[0], "score");
+        assertEquals(1, written.size());
+        assertEquals(single.dir().getFileName(), written.getFirst().getFileName(), "the same key as one process");
+        float[] two = ImportanceScores.read(written.getFirst().resolve("importance-s1.safetensors"), "s1", 5).values();
+        double max = 0, worst = 0;
+        for (float v : one) max = Math.max(max, v);
+        for (int e = 0; e < one.length; e++) worst = Math.max(worst, Math.abs(one[e] - two[e]));
+        assertTrue(max > 0 && worst <= 1e-5 * max, "2 ranks vs 1: max |ΔI| " + worst + " of max I " + max);
+        assertEquals(2, new ObjectMapper().readTree(written.getFirst().resolve(ScoreRun.SUMMARY).toFile())
+                .path("ranks").asInt(), "the summary counts the ranks");
+    }
+
+    /**
+     * {@code lorapar score} launched as a rank of a multi-process run on a machine without CUDA fails with exit status
+     * 2 and a message naming what is wrong (no JVM crash, no rendezvous, nothing written): a local rank without a GPU
+     * (from flags and from the JSON config file), threads and processes together, a rank outside the world, a rank
+     * that is not a number (naming the flag).
+     */
+    @Test
+    void multiProcessSettingsAreCheckedBeforeAnythingIsWritten(@TempDir Path dir) throws IOException {
+        assumeFalse(dev.lorapar.core.Lorapar.cudaAvailable(), "with a GPU, rank 1 would wait for a rank 0");
+        Path model = SharedData.require(MODEL);
+        Path s1 = systemData(dir);
+        Path root = dir.resolve("mp");
+        String[] base = {"score", "--model", model.toString(), "--data", "s1=" + s1, "--samples", "5", "--max_length",
+                "48", "--lora_r", "4", "--device", "cpu", "--progress", "silent", "--output_dir", root.toString()};
+        Ran noGpu = lorapar(with(base, "--world_size", "2", "--rank", "1"));
+        assertEquals(2, noGpu.status(), noGpu.err());
+        assertTrue(noGpu.err().contains("local rank 1 has no CUDA device") && noGpu.err().contains("data_parallel"),
+                noGpu.err());
+        Path config = Files.writeString(dir.resolve("launch.json"), "{\"world_size\": 3, \"rank\": 2, \"local_rank\": 5}");
+        Ran fromFile = lorapar(with(base, "--config", config.toString()));
+        assertEquals(2, fromFile.status(), fromFile.err());
+        assertTrue(fromFile.err().contains("world_size 3") && fromFile.err().contains("local rank 5 has no CUDA device"),
+                fromFile.err());
+        Ran both = lorapar(with(base, "--data_parallel", "2", "--world_size", "2", "--rank", "0"));
+        assertEquals(2, both.status(), both.err());
+        assertTrue(both.err().contains("data_parallel 2 with world_size 2"), both.err());
+        Ran outside = lorapar(with(base, "--world_size", "2", "--rank", "2"));
+        assertEquals(2, outside.status(), outside.err());
+        assertTrue(outside.err().contains("rank 2 is outside [0, world size 2)"), outside.err());
+        Ran notANumber = lorapar(with(base, "--world_size", "2", "--rank", "one"));
+        assertEquals(2, notANumber.status(), notANumber.err());
+        assertTrue(notANumber.err().contains("--rank must be an integer, got 'one'"), notANumber.err());
+        assertFalse(Files.exists(root), "nothing written under " + root);
+    }
+
+    /** {@code base} followed by {@code more}. */
+    public static String[] with(String[] base, String... more) {
+        String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
     }
 }

@@ -3,9 +3,11 @@ package dev.lorapar.tests.rl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
+import dev.lorapar.core.Lorapar;
 import dev.lorapar.dist.DeviceRanks;
 import dev.lorapar.model.LlamaWeights;
 import dev.lorapar.model.LoraPair;
@@ -49,6 +51,9 @@ import org.junit.jupiter.api.io.TempDir;
  * statistics are sums in double of the same per-completion values: equal within 1e-12 (they depend on the
  * completions only). KL and loss at step 1 start from the same adapter (1e-9); at step 2 from adapters within the
  * bound, so relative 1e-4 (observed about 4e-6).
+ *
+ * <p>A multi-process launch (world_size &gt; 1) on a machine without CUDA is refused before anything is written.
+ * (Two processes on two GPUs: {@code GpuMultiProcessTest}.)
  */
 public class DataParallelGrpoTest {
     /** One rank's view: per optimizer step the mean reward, KL and loss; per iteration the completions it sampled. */
@@ -189,5 +194,30 @@ public class DataParallelGrpoTest {
         assertTrue(log1.contains("step 2/2 reward") && log2.contains("step 2/2 reward"), log2);
         String bad = GrpoMainTest.run(args(data, dir.resolve("bad"), "--data_parallel", "0"), 2);
         assertTrue(bad.contains("data_parallel"), "data_parallel 0 is refused naming the setting:\n" + bad);
+    }
+
+    /**
+     * {@code lorapar grpo} launched as a rank of a multi-process run on a machine without CUDA fails with exit status
+     * 2 and a message naming what is wrong (no JVM crash, no rendezvous, nothing written): a local rank without a GPU
+     * (from flags and from the YAML config file), threads and processes together, a rank outside the world, a rank
+     * that is not a number (naming the flag).
+     */
+    @Test
+    void multiProcessSettingsAreCheckedBeforeAnythingIsWritten(@TempDir Path dir) throws IOException {
+        assumeFalse(Lorapar.cudaAvailable(), "with a GPU, rank 1 would wait for a rank 0");
+        Path data = GrpoMainTest.data(dir);
+        Path out = dir.resolve("mp");
+        String noGpu = GrpoMainTest.run(args(data, out, "--world_size", "2", "--rank", "1"), 2);
+        assertTrue(noGpu.contains("local rank 1 has no CUDA device") && noGpu.contains("data_parallel"), noGpu);
+        Path config = Files.writeString(dir.resolve("launch.yaml"), "world_size: 3\nrank: 2\nlocal_rank: 5\n");
+        String fromFile = GrpoMainTest.run(args(data, out, "--config", config.toString()), 2);
+        assertTrue(fromFile.contains("world_size 3") && fromFile.contains("local rank 5 has no CUDA device"), fromFile);
+        String both = GrpoMainTest.run(args(data, out, "--data_parallel", "2", "--world_size", "2", "--rank", "0"), 2);
+        assertTrue(both.contains("data_parallel 2 with world_size 2"), both);
+        String outside = GrpoMainTest.run(args(data, out, "--world_size", "2", "--rank", "2"), 2);
+        assertTrue(outside.contains("rank 2 is outside [0, world size 2)"), outside);
+        String notANumber = GrpoMainTest.run(args(data, out, "--world_size", "2", "--rank", "one"), 2);
+        assertTrue(notANumber.contains("--rank must be an integer, got 'one'"), notANumber);
+        assertFalse(Files.exists(out), "nothing written under " + out);
     }
 }
