@@ -10,6 +10,9 @@ import dev.lorapar.cli.Lorapar;
 import dev.lorapar.tests.io.SharedData;
 import dev.lorapar.tests.pipeline.DataParallelScoreTest;
 import dev.lorapar.tests.rl.DataParallelGrpoTest;
+import dev.lorapar.tests.support.Rng;
+import dev.lorapar.tests.train.DataParallelSftTest;
+import dev.lorapar.tests.train.SftRunTest;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.train.report.MetricsLog;
 import dev.lorapar.train.report.MetricsRecord;
@@ -24,10 +27,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One process per GPU: {@code lorapar score} and {@code lorapar grpo} launched as TWO child JVMs of this test's Java
+ * One process per GPU: {@code lorapar score}, {@code lorapar grpo} and {@code lorapar sft} launched as TWO child JVMs of this test's Java
  * (rank r on cuda:r through RANK / WORLD_SIZE / LOCAL_RANK / MASTER_ADDR / MASTER_PORT, rendezvous on a free port of
  * this host, NCCL between them) give what one process on one GPU gives: the importance within
  * {@link GpuDataParallelTest}'s bound for scoring, and for GRPO the same step-1 mean reward and the adapter after one
@@ -78,6 +82,21 @@ class GpuMultiProcessTest {
         assertFalse(Files.exists(outs[1].resolve("adapter")) || Files.exists(outs[1].resolve("checkpoints"))
                 || Files.exists(outs[1].resolve("metrics.jsonl")), "rank 1 writes nothing:\n" + logs.get(1));
         assertFalse(logs.get(1).contains("step 1/1 reward"), "only rank 0 reports:\n" + logs.get(1));
+    }
+
+    @Test
+    void sftInTwoProcessesMatchesOneProcess(TestInfo info, @TempDir Path dir) throws Exception {
+        Path model = SharedData.require("llama2c-stories260K/stories260K.bin");
+        Path data = SftRunTest.data(dir, Rng.forTest(info));
+        DataParallelSftTest.run(GpuDataParallelTest.gpu(DataParallelSftTest.args(model, data, dir.resolve("one"), 1, 3,
+                "")));
+        Path[] outs = {dir.resolve("mp-rank0"), dir.resolve("mp-rank1")};
+        List<String> logs = launch(dir, "sft", rank -> DataParallelScoreTest.with(new String[] {"sft"},
+                GpuDataParallelTest.gpu(DataParallelSftTest.args(model, data, outs[rank], 1, 3, ""))));
+        GpuDataParallelTest.assertAdapterCloseBf16(DataParallelGrpoTest.adapter(dir.resolve("one/adapter")),
+                DataParallelGrpoTest.adapter(outs[0].resolve("adapter")), "2 processes");
+        assertFalse(Files.exists(outs[1].resolve("adapter")) || Files.exists(outs[1].resolve("metrics.jsonl")),
+                "rank 1 writes nothing:\n" + logs.get(1));
     }
 
     /** The arguments of rank {@code rank}'s process. */
