@@ -5,7 +5,8 @@
 //
 // build and run THERE: nvcc -O2 -std=c++17 -gencode arch=compute_90,code=sm_90 benchmarks/cuda/gemm_algos.cu \
 //                          -lcublasLt -o /tmp/gemm_algos && /tmp/gemm_algos
-// prints per shape: heuristic #0's median µs and weight GB/s, the best candidate's, and its index.
+// prints per shape: heuristic #0's median µs and weight GB/s, the best candidate's, and its index. "batch" rows: one
+// strided-batched call for q, k, v (or gate, up) sharing x — what a decode step could issue instead of 3 (2) GEMMs.
 #include <cublasLt.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -33,6 +34,7 @@ constexpr size_t kWorkspace = 32u << 20;
 struct Shape {
     const char *name;
     int m, n, k;
+    int batch = 1; /* > 1: `batch` weights [N×K] side by side, one shared x (stride 0), outputs side by side */
 };
 
 // median µs of kReps calls of algo (nullptr: the call fails → negative)
@@ -65,8 +67,14 @@ float time_algo(cublasLtHandle_t h, cublasLtMatmulDesc_t op, cublasLtMatrixLayou
     return us[us.size() / 2];
 }
 
+void set_batch(cublasLtMatrixLayout_t layout, int batch, int64_t stride) {
+    if (batch <= 1) return;
+    CK(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &batch, sizeof batch));
+    CK(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof stride));
+}
+
 void run_shape(cublasLtHandle_t h, const Shape &sh, void *ws, cudaStream_t s) {
-    const size_t wbytes = (size_t)sh.n * sh.k * 2;
+    const size_t wbytes = (size_t)sh.n * sh.k * 2 * sh.batch;
     const int copies = (int)std::max<size_t>(2, (size_t)(200u << 20) / wbytes + 1);
     std::vector<void *> weights(copies);
     for (auto &w : weights) {
@@ -76,7 +84,7 @@ void run_shape(cublasLtHandle_t h, const Shape &sh, void *ws, cudaStream_t s) {
     void *x, *y;
     CK(cudaMalloc(&x, (size_t)sh.m * sh.k * 2));
     CK(cudaMemset(x, 0x3c, (size_t)sh.m * sh.k * 2));
-    CK(cudaMalloc(&y, (size_t)sh.m * sh.n * 2));
+    CK(cudaMalloc(&y, (size_t)sh.m * sh.n * 2 * sh.batch));
     // column-major view: yᵀ[N×M] = W[N×K] (stored K-major: column-major [K×N], op T) · xᵀ[K×M]
     cublasLtMatmulDesc_t op;
     CK(cublasLtMatmulDescCreate(&op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
@@ -87,6 +95,9 @@ void run_shape(cublasLtHandle_t h, const Shape &sh, void *ws, cudaStream_t s) {
     CK(cublasLtMatrixLayoutCreate(&la, CUDA_R_16BF, sh.k, sh.n, sh.k));
     CK(cublasLtMatrixLayoutCreate(&lb, CUDA_R_16BF, sh.k, sh.m, sh.k));
     CK(cublasLtMatrixLayoutCreate(&lc, CUDA_R_16BF, sh.n, sh.m, sh.n));
+    set_batch(la, sh.batch, (int64_t)sh.n * sh.k);
+    set_batch(lb, sh.batch, 0);
+    set_batch(lc, sh.batch, (int64_t)sh.n * sh.m);
     cublasLtMatmulPreference_t pref;
     CK(cublasLtMatmulPreferenceCreate(&pref));
     uint64_t wsb = kWorkspace;
@@ -106,10 +117,10 @@ void run_shape(cublasLtHandle_t h, const Shape &sh, void *ws, cudaStream_t s) {
         }
     }
     const double gb = (double)wbytes / 1e9;
-    const double flops = 2.0 * sh.m * sh.n * sh.k;
-    std::printf("gemm-algos %-10s M=%5d N=%5d K=%5d  candidates %2d  heuristic#0 %8.1f us %6.0f GB/s %6.1f TF/s"
+    const double flops = 2.0 * sh.m * sh.n * sh.k * sh.batch;
+    std::printf("gemm-algos %-10s M=%5d N=%5d K=%5d x%d  candidates %2d  heuristic#0 %8.1f us %6.0f GB/s %6.1f TF/s"
                 "  best #%2d %8.1f us %6.0f GB/s %6.1f TF/s  gain %5.2fx\n",
-                sh.name, sh.m, sh.n, sh.k, got, first, gb / (first * 1e-6), flops / (first * 1e-6) / 1e12, best_i,
+                sh.name, sh.m, sh.n, sh.k, sh.batch, got, first, gb / (first * 1e-6), flops / (first * 1e-6) / 1e12, best_i,
                 best, gb / (best * 1e-6), flops / (best * 1e-6) / 1e12, first / best);
     std::fflush(stdout);
     cublasLtMatmulPreferenceDestroy(pref);
@@ -135,6 +146,7 @@ int main() {
         {"q/k/v/o", 64, 4096, 4096},  {"gate/up", 64, 11008, 4096}, {"down", 64, 4096, 11008},
         {"lm-head", 64, 32000, 4096}, {"q/k/v/o", 1, 4096, 4096},   {"gate/up", 1, 11008, 4096},
         {"down", 1, 4096, 11008},     {"qkv", 64, 12288, 4096},     {"gate+up", 64, 22016, 4096},
+        {"q,k,v batch", 64, 4096, 4096, 3}, {"gate,up batch", 64, 11008, 4096, 2},
         {"q/k/v/o", 128, 4096, 4096}, {"down", 128, 4096, 11008},   {"q/k/v/o", 8192, 4096, 4096},
         {"gate/up", 8192, 11008, 4096}, {"down", 8192, 4096, 11008},
     };
