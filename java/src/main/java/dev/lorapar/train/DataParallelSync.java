@@ -9,10 +9,9 @@ import java.util.Objects;
 
 /**
  * {@link GradientSync} over a {@link Collective}: counts and loss sums all-reduced; LoRA gradients summed layer by
- * layer while the backward runs ({@link #overlapped}, the default), or after it with one fused all-reduce
- * ({@link #sumGradients}: full fine-tuning, or overlap off) — when any trained tensor has a mask (a LoRA-PAR stage),
- * only the active elements, packed ({@link ActivePacking}, built from the masks at the first step: masks do not
- * change within a run).
+ * layer ({@link #overlapped}: while the backward runs, the default, or after it), a masked stage's active elements
+ * only, packed on the device; base gradients (full fine-tuning) with one fused all-reduce ({@link #sumGradients}, which
+ * packs masked tensors through the host: no caller has masks there).
  */
 public final class DataParallelSync implements GradientSync {
     private final Collective collective;
@@ -24,7 +23,7 @@ public final class DataParallelSync implements GradientSync {
         this(collective, true);
     }
 
-    /** overlap false: gradients summed after the backward, in one call ({@link #sumGradients}). */
+    /** overlap false: the per-layer LoRA gradient sums start after the backward. */
     public DataParallelSync(Collective collective, boolean overlap) {
         this.collective = Objects.requireNonNull(collective, "collective");
         this.overlap = overlap;
@@ -32,7 +31,7 @@ public final class DataParallelSync implements GradientSync {
 
     @Override
     public OverlappedGradientSum overlapped(Stream stream, List<List<MaskedAdamW.Param>> byLayer) {
-        return overlap ? new OverlappedGradientSum(collective, stream, byLayer) : null;
+        return new OverlappedGradientSum(collective, stream, byLayer, overlap);
     }
 
     public Collective collective() {

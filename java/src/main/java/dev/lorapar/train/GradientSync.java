@@ -48,9 +48,8 @@ public interface GradientSync {
     void sumGradients(Stream stream, List<MaskedAdamW.Param> params);
 
     /**
-     * The sum of LoRA gradients {@code byLayer} ([layer] → that layer's params) overlapped with the backward pass, or
-     * null when this sync does not overlap (one rank; a sync built without overlap): then {@link #sumGradients}.
-     * The caller owns (closes) what it gets.
+     * The layer-by-layer sum of LoRA gradients {@code byLayer} ([layer] → that layer's params), overlapped with the
+     * backward pass unless built otherwise, or null for one rank (nothing to sum). The caller owns (closes) it.
      */
     default OverlappedGradientSum overlapped(Stream stream, List<List<MaskedAdamW.Param>> byLayer) {
         return null;

@@ -19,8 +19,9 @@ import java.util.Objects;
  * every layer's sum and orders the compute stream after it. A layer with masks (a LoRA-PAR stage) sends only its
  * active elements, packed on the device ({@link DevicePacking}, built from the masks at its first use: masks do not
  * change within a run). Every rank must call layerReady for the same layers in the same order — a rank without
- * micro-batches in a step calls {@link #allLayersReady} — so the collective calls match across ranks. Owns its
- * stream, events and packings.
+ * micro-batches in a step calls {@link #allLayersReady} — so the collective calls match across ranks. Built with
+ * {@code overlap} false, the same per-layer sums start in {@link #finish}, after the whole backward (for comparison;
+ * the result is the same bits). Owns its stream, events and packings.
  */
 public final class OverlappedGradientSum implements AutoCloseable {
     private final Collective collective;
@@ -31,8 +32,11 @@ public final class OverlappedGradientSum implements AutoCloseable {
     private final Event done;                             // recorded on comm after the last unpack
     private final DevicePacking[] packing;                // [layer]; null until first use or when unmasked
     private final Collective.Pending[] pending;           // [layer] of the step in flight
+    private final boolean overlap;                        // false: every layer's sum starts in finish()
 
-    OverlappedGradientSum(Collective collective, Stream compute, List<List<MaskedAdamW.Param>> byLayer) {
+    OverlappedGradientSum(Collective collective, Stream compute, List<List<MaskedAdamW.Param>> byLayer,
+                          boolean overlap) {
+        this.overlap = overlap;
         this.collective = Objects.requireNonNull(collective, "collective");
         this.compute = Objects.requireNonNull(compute, "compute");
         this.byLayer = List.copyOf(byLayer);
@@ -89,6 +93,12 @@ public final class OverlappedGradientSum implements AutoCloseable {
 
     /** Layer {@code layer}'s gradients are final on the compute stream (its backward is queued): start their sum. */
     public void layerReady(int layer) {
+        if (overlap) {
+            start(layer);
+        }
+    }
+
+    private void start(int layer) {
         List<MaskedAdamW.Param> params = byLayer.get(layer);
         if (params.isEmpty()) {
             return;
@@ -119,6 +129,11 @@ public final class OverlappedGradientSum implements AutoCloseable {
 
     /** Waits for every started sum (each layer's gradients now the sum over the ranks); compute is ordered after. */
     public void finish() {
+        if (!overlap) {
+            for (int l = byLayer.size() - 1; l >= 0; l--) {
+                start(l);
+            }
+        }
         for (int l = byLayer.size() - 1; l >= 0; l--) {
             if (pending[l] == null) {
                 continue;
