@@ -33,7 +33,8 @@
 #                       default --include-tag gpu); no whole suite, no parity references, no PEFT check
 # Environment: LORAPAR_JRE_ROOT, LORAPAR_BUILD_DIR (defaults /tmp/lorapar-jre, /tmp/lorapar-build),
 #   LORAPAR_BENCH_TIMEOUT_S (each model-level benchmark step's limit, default 900), LORAPAR_TORCH_DECODE_BATCHES
-#   and LORAPAR_TORCH_DECODE_REPS (llama_decode_torch.py's batch sizes, default 1,16,64 as ServeBench's clients, and timed runs per batch),
+#   and LORAPAR_TORCH_DECODE_REPS (llama_decode_torch.py's batch sizes, default 1,16,64 as ServeBench's clients,
+#   and timed runs per batch),
 #   LORAPAR_DP_BENCH_ARGS (more DataParallelBench arguments, e.g. --masked 0.3),
 #   CUDA_VISIBLE_DEVICES as usual.
 # Exit status: 0 when every suite passed and every step ran; 1 otherwise (MISS rows do not fail it).
