@@ -1,8 +1,6 @@
 package dev.lorapar.train;
 
 import dev.lorapar.core.Stream;
-import dev.lorapar.core.Tensor;
-import dev.lorapar.dist.ActivePacking;
 import dev.lorapar.dist.Collective;
 import java.util.List;
 import java.util.Objects;
@@ -10,13 +8,12 @@ import java.util.Objects;
 /**
  * {@link GradientSync} over a {@link Collective}: counts and loss sums all-reduced; LoRA gradients summed layer by
  * layer ({@link #overlapped}: while the backward runs, the default, or after it), a masked stage's active elements
- * only, packed on the device; base gradients (full fine-tuning) with one fused all-reduce ({@link #sumGradients}, which
- * packs masked tensors through the host: no caller has masks there).
+ * only, packed on the device; base gradients (full fine-tuning, no masks) with one fused all-reduce of every element
+ * ({@link #sumGradients}).
  */
 public final class DataParallelSync implements GradientSync {
     private final Collective collective;
     private final boolean overlap;
-    private ActivePacking packing;   // null until the first masked step
 
     /** With the LoRA gradient sum overlapped with the backward pass ({@link OverlappedGradientSum}). */
     public DataParallelSync(Collective collective) {
@@ -55,21 +52,6 @@ public final class DataParallelSync implements GradientSync {
 
     @Override
     public void sumGradients(Stream stream, List<MaskedAdamW.Param> params) {
-        List<Tensor> grads = params.stream().map(MaskedAdamW.Param::grad).toList();
-        if (params.stream().allMatch(p -> p.mask() == null)) {
-            collective.allReduceSum(stream, grads);
-            return;
-        }
-        if (packing == null) {
-            List<Tensor> masks = new java.util.ArrayList<>();
-            params.forEach(p -> masks.add(p.mask()));
-            packing = ActivePacking.of(stream, grads, masks);
-        }
-        packing.allReduceSum(collective, stream, grads);
-    }
-
-    /** The packing of the masked stage (null before the first step or when nothing is masked). */
-    public ActivePacking packing() {
-        return packing;
+        collective.allReduceSum(stream, params.stream().map(MaskedAdamW.Param::grad).toList());
     }
 }
