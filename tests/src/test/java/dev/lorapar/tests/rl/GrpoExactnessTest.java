@@ -77,9 +77,13 @@ class GrpoExactnessTest {
                 targets[i][s.prompt().length - 1 + t] = s.completion()[t];
             }
         }
-        double[][] p = logProbs(TorchLlama.logits(model, tokens, Precision.FLOAT64), seqs, seq, config.vocab());
-        double[][] r = logProbs(TorchLlama.logits(model.withoutLora(), tokens, Precision.FLOAT64), seqs, seq,
-                config.vocab());
+        double[] policyLogits = TorchLlama.logits(model, tokens, Precision.FLOAT64); // [N·S×V]
+        double[] referenceLogits = TorchLlama.logits(model.withoutLora(), tokens, Precision.FLOAT64); // [N·S×V]
+        double[][] p = logProbs(policyLogits, seqs, seq, config.vocab());
+        double[][] r = logProbs(referenceLogits, seqs, seq, config.vocab());
+        // log p = z_t − logsumexp(z): float32 rounds it on the scale of the logits, not of the (often tiny) result
+        double[][] pScale = logitScale(policyLogits, seqs, seq, config.vocab());
+        double[][] rScale = logitScale(referenceLogits, seqs, seq, config.vocab());
         double lossRef = 0;
         float[][] w = new float[n][seq];
         for (int i = 0; i < n; i++) {
@@ -102,16 +106,18 @@ class GrpoExactnessTest {
                      new LrSchedule(LrSchedule.Kind.CONSTANT, 1e-3, 0, 10, 0), MaskedAdamW.Hyper.defaults())) {
             GrpoTrainer.Batch batch = trainer.prepare(seqs);
             for (int i = 0; i < n; i++) {
-                Numerics.assertClose("reference log-probs " + i, toFloat(batch.reference()[i]), r[i], 1e-5, ctx);
+                Numerics.assertClose("reference log-probs " + i, toFloat(batch.reference()[i]), r[i], rScale[i], 1, 1e-5,
+                        ctx);
             }
             // the policy log-probs the trainer uses against the forward pass's logits
             double[][] ours = trainer.logProbs(seqs, run.adapter);
             try (Tensor logits = LlamaForward.logits(CPU, run.weights, run.adapter, tokens)) {
                 double[][] viaForward = logProbs(toDouble(logits.toFloatArray(CPU)), seqs, seq, config.vocab());
                 for (int i = 0; i < n; i++) {
-                    Numerics.assertClose("policy log-probs vs LlamaForward " + i, toFloat(ours[i]), viaForward[i], 1e-5,
-                            ctx);
-                    Numerics.assertClose("policy log-probs vs float64 " + i, toFloat(ours[i]), p[i], 1e-5, ctx);
+                    Numerics.assertClose("policy log-probs vs LlamaForward " + i, toFloat(ours[i]), viaForward[i],
+                            pScale[i], 1, 1e-5, ctx);
+                    Numerics.assertClose("policy log-probs vs float64 " + i, toFloat(ours[i]), p[i], pScale[i], 1,
+                            1e-5, ctx);
                 }
             }
             GrpoTrainer.Backward b = trainer.backward(batch);
@@ -175,6 +181,22 @@ class GrpoExactnessTest {
                     sum += Math.exp(logits[row + v] - max);
                 }
                 out[i][t] = logits[row + s.completion()[t]] - max - Math.log(sum);
+            }
+        }
+        return out;
+    }
+
+    /** The largest |logit| of the row each completion token is scored in: the size of the terms of its log-prob. */
+    static double[][] logitScale(double[] logits, List<GrpoTrainer.Sequence> seqs, int seq, int vocab) {
+        double[][] out = new double[seqs.size()][];
+        for (int i = 0; i < seqs.size(); i++) {
+            GrpoTrainer.Sequence s = seqs.get(i);
+            out[i] = new double[s.completion().length];
+            for (int t = 0; t < s.completion().length; t++) {
+                int row = (i * seq + s.prompt().length - 1 + t) * vocab;
+                for (int v = 0; v < vocab; v++) {
+                    out[i][t] = Math.max(out[i][t], Math.abs(logits[row + v]));
+                }
             }
         }
         return out;
