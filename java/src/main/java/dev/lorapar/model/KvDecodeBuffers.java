@@ -135,28 +135,37 @@ final class KvDecodeBuffers implements AutoCloseable {
     /**
      * One packed pass over {@code prompts} (RoPE positions restarting per prompt): writes prompt i into cache row
      * cacheRows[i] and samples its first new token with {@code params} rows [0, prompts.size()) into params.ids.
-     * Synchronizes the stream.
+     * A prompt that repeats an earlier one of the call is not run again: the earlier one's cache positions are copied
+     * into its row, and its first token is sampled from the same last row with its own settings. Synchronizes the
+     * stream.
      */
     void prefill(List<int[]> prompts, int[] cacheRows, SamplingRows params, LoraBinding lora) {
         LlamaConfig c = weights.config();
         int n = prompts.size();
+        SharedPrompts shared = SharedPrompts.of(prompts, cacheRows, maxLength);
         int total = 0;
-        for (int[] p : prompts) {
+        for (int[] p : shared.unique()) {
             total += p.length;
         }
         int[] tokenIds = new int[total], positions = new int[total], segments = new int[total], slots = new int[total];
         int[] lastRow = new int[n];
-        int row = 0;
+        int row = 0, segment = 0;
         for (int r = 0; r < n; r++) {
+            if (shared.source()[r] != r) {
+                lastRow[r] = lastRow[shared.source()[r]];
+                continue;
+            }
             int[] prompt = prompts.get(r);
             for (int i = 0; i < prompt.length; i++, row++) {
                 tokenIds[row] = prompt[i];
                 positions[row] = i;
-                segments[row] = r;
+                segments[row] = segment;
                 slots[row] = cacheRows[r] * maxLength + i;
             }
+            segment++;
             lastRow[r] = row - 1;
         }
+        int copied = shared.copyFrom().length;
         List<Tensor> scratch = new ArrayList<>();
         Device dev = stream.device();
         try (LayerActivations acts = new LayerActivations(dev, weights.dtype(), c, total, lora.rank(),
@@ -168,11 +177,17 @@ final class KvDecodeBuffers implements AutoCloseable {
             Tensor lastT = keep(scratch, Tensor.empty(dev, DType.I32, n));
             Tensor xa = keep(scratch, Tensor.empty(dev, weights.dtype(), total, c.dim()));
             Tensor xb = keep(scratch, Tensor.empty(dev, weights.dtype(), total, c.dim()));
+            Tensor copyFrom = copied == 0 ? null : keep(scratch, Tensor.empty(dev, DType.I32, copied));
+            Tensor copyTo = copied == 0 ? null : keep(scratch, Tensor.empty(dev, DType.I32, copied));
             idT.copyFromInts(stream, tokenIds);
             posT.copyFromInts(stream, positions);
             segT.copyFromInts(stream, segments);
             slotT.copyFromInts(stream, slots);
             lastT.copyFromInts(stream, lastRow);
+            if (copied > 0) {
+                copyFrom.copyFromInts(stream, shared.copyFrom());
+                copyTo.copyFromInts(stream, shared.copyTo());
+            }
             PassShape p = new PassShape(stream, c, 1, total, posT, segT, lora);
             Ops.embeddingForward(stream, idT, weights.embedding(), xa);
             for (int l = 0; l < c.nLayers(); l++) {
@@ -180,15 +195,40 @@ final class KvDecodeBuffers implements AutoCloseable {
                 LayerPass.forward(p, l, weights.layers().get(l), xa, a, xb);
                 DecodeOps.kvCacheWrite(stream, a.k().view(total, c.nKvHeads(), c.headDim()),
                         a.v().view(total, c.nKvHeads(), c.headDim()), slotT, kCache[l], vCache[l]);
+                if (copied > 0) {
+                    copyCachePositions(l, copyFrom, copyTo, a.k(), a.v());
+                }
                 Tensor t = xa;
                 xa = xb;
                 xb = t;
             }
-            Ops.embeddingForward(stream, lastT, xa, x.rows(0, n));   // gather each prompt's last row
+            Ops.embeddingForward(stream, lastT, xa, x.rows(0, n));   // gather each request's last prompt row
             headAndSample(n, x.rows(0, n), params);
             stream.synchronize();
         } finally {
             scratch.forEach(Tensor::close);
+        }
+    }
+
+    /**
+     * Layer l's cache slots from[i] → to[i], in chunks through kScratch, vScratch [≥1 × kvDim] (the layer's k and v,
+     * already written to the cache): a row gather from the cache, then a cache write.
+     */
+    private void copyCachePositions(int l, Tensor from, Tensor to, Tensor kScratch, Tensor vScratch) {
+        LlamaConfig c = weights.config();
+        int kvDim = c.nKvHeads() * c.headDim();
+        long slotsTotal = kCache[l].numel() / kvDim;
+        Tensor kTable = kCache[l].view(slotsTotal, kvDim), vTable = vCache[l].view(slotsTotal, kvDim);
+        Tensor kRows = kScratch.view(kScratch.numel() / kvDim, kvDim), vRows = vScratch.view(vScratch.numel() / kvDim,
+                kvDim);
+        long copied = from.dim(0), chunk = kRows.dim(0);
+        for (long off = 0; off < copied; off += chunk) {
+            long m = Math.min(chunk, copied - off);
+            Tensor k = kRows.rows(0, m), v = vRows.rows(0, m); // [m×kvDim]
+            Ops.embeddingForward(stream, from.rows(off, m), kTable, k);
+            Ops.embeddingForward(stream, from.rows(off, m), vTable, v);
+            DecodeOps.kvCacheWrite(stream, k.view(m, c.nKvHeads(), c.headDim()), v.view(m, c.nKvHeads(), c.headDim()),
+                    to.rows(off, m), kCache[l], vCache[l]);
         }
     }
 

@@ -111,6 +111,46 @@ public class GeneratorTest {
         }
     }
 
+    /**
+     * Repeated prompts in one call (GRPO's G completions, OpenAI's n) are run through the model once and their cache
+     * copied: greedy equals no-cache decoding for every request, first occurrence or repeat, and a seeded sampled
+     * request gives the tokens it gives alone.
+     */
+    @Test
+    void repeatedPromptsShareTheirPrefill(TestInfo info, @TempDir Path dir) throws IOException {
+        Rng rng = Rng.forTest(info);
+        OracleConfig config = new OracleConfig(40, 53, 2, 5, 1, 89, 1e-5, 10000, Rope.ROTATE_HALF, rng.nextBoolean());
+        OracleModel model = OracleModel.random(rng, config, 3, 0.5, EnumSet.allOf(LoraTarget.class), 1.0);
+        int[][] prompts = new int[3][];
+        for (int p = 0; p < prompts.length; p++) {
+            prompts[p] = new int[rng.between(1, 8)];
+            for (int i = 0; i < prompts[p].length; i++) {
+                prompts[p][i] = rng.nextInt(config.vocab());
+            }
+        }
+        int[] order = {0, 1, 0, 0, 2, 1, 0}; // prompt of each request: repeats before and after other prompts
+        try (Stream s = Stream.create(Device.CPU); OracleRun run = new OracleRun(model, dir, s, DType.F32, MaskMode.GRADIENT);
+             LlamaGenerator g = LlamaGenerator.create(run.weights, s, LlamaGenerator.Options.of(order.length, 20),
+                     null)) {
+            List<GenerationRequest> greedy = new ArrayList<>(), sampled = new ArrayList<>();
+            for (int r = 0; r < order.length; r++) {
+                int[] prompt = prompts[order[r]].clone(); // equal by content, not the same array
+                greedy.add(GenerationRequest.greedy(prompt, 9));
+                sampled.add(new GenerationRequest(prompt, 9, Sampling.of(1.0f, 0, 1.0f, 1000 + r), null, null));
+            }
+            List<GenerationResult> out = g.generate(greedy, run.adapter);
+            for (int r = 0; r < order.length; r++) {
+                assertArrayEquals(greedyNoCache(s, run.weights, run.adapter, greedy.get(r).prompt(), 9),
+                        out.get(r).tokens(), "greedy request " + r + " (prompt " + order[r] + ") " + rng.tag());
+            }
+            List<GenerationResult> together = g.generate(sampled, run.adapter);
+            for (int r = 0; r < order.length; r++) {
+                assertArrayEquals(g.generate(List.of(sampled.get(r)), run.adapter).get(0).tokens(),
+                        together.get(r).tokens(), "sampled request " + r + " (prompt " + order[r] + ") " + rng.tag());
+            }
+        }
+    }
+
     @Test
     void seededSamplingIsReproducible() {
         try (Checkpoint ckpt = Checkpoints.open(SharedData.require(STORIES)); Stream s = Stream.create(Device.CPU);
