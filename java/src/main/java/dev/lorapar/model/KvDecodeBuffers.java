@@ -67,7 +67,7 @@ final class KvDecodeBuffers implements AutoCloseable {
     private final int rows, maxLength, keptActivations;
     private final OwnedTensors owned;
     private final Tensor[] kCache, vCache;  // [layer] [rows×maxLength×nKvHeads×headDim]
-    private final Tensor x, next, hFinal;   // [rows×dim]
+    private final Tensor x, hFinal;         // [rows×dim]
     private final Tensor rstd;              // [rows] F32
     private final Tensor logits;            // [rows×vocab] F32
     final Tensor rowInts;                   // [3×rows] I32: positions, lengths, cache slots
@@ -92,7 +92,6 @@ final class KvDecodeBuffers implements AutoCloseable {
                 vCache[l] = owned.empty(dt, rows, maxLength, c.nKvHeads(), c.headDim());
             }
             x = owned.empty(dt, rows, c.dim());
-            next = owned.empty(dt, rows, c.dim());
             hFinal = owned.empty(dt, rows, c.dim());
             rstd = owned.empty(DType.F32, rows);
             logits = owned.empty(DType.F32, rows, c.vocabSize());
@@ -257,7 +256,7 @@ final class KvDecodeBuffers implements AutoCloseable {
         Tensor lengths = rowInts.rows(1, 1).view(rows).rows(0, n);
         Tensor slots = rowInts.rows(2, 1).view(rows).rows(0, n);
         float eps = (float) c.normEps(), scale = (float) (1.0 / Math.sqrt(c.headDim()));
-        Tensor xa = x.rows(0, n), xb = next.rows(0, n);
+        Tensor xa = x.rows(0, n); // [n×dim] the residual stream, updated in place layer by layer
         Ops.embeddingForward(stream, sampling.ids().rows(0, n), weights.embedding(), xa);
         LayerActivations.Rows a = acts.rows(n);
         for (int l = 0; l < c.nLayers(); l++) {
@@ -267,10 +266,7 @@ final class KvDecodeBuffers implements AutoCloseable {
                     a.v().view(n, c.nKvHeads(), c.headDim()), slots, kCache[l], vCache[l]);
             DecodeOps.attentionDecode(stream, scale, a.q().view(n, c.nHeads(), c.headDim()), kCache[l].rows(0, n),
                     vCache[l].rows(0, n), lengths, a.att().view(n, c.nHeads(), c.headDim()));
-            LayerPass.finish(stream, lora, eps, l, w, xa, a, xb);
-            Tensor t = xa;
-            xa = xb;
-            xb = t;
+            LayerPass.finishInPlace(stream, lora, eps, l, w, xa, a);
         }
         headAndSample(n, xa, sampling);
     }

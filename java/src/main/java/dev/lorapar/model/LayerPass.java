@@ -42,20 +42,37 @@ final class LayerPass {
     /** From a.att on: xMid = xIn + att·Woᵀ (+LoRA); the MLP; xOut = xMid + act·Wdownᵀ (+LoRA). */
     static void finish(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor xIn,
                        LayerActivations.Rows a, Tensor xOut) {
+        Ops.copy(s, xIn, a.xMid());
+        residualBlocks(s, lora, eps, layer, w, a, a.xMid(), xOut);
+    }
+
+    /**
+     * Decoding's {@link #finish}: x += att·Woᵀ (+LoRA), then x += the MLP of RMSNorm(x), in place — no copies, as a
+     * decode step keeps no activations for a backward. x [T×dim].
+     */
+    static void finishInPlace(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor x,
+                              LayerActivations.Rows a) {
+        residualBlocks(s, lora, eps, layer, w, a, x, x);
+    }
+
+    /** mid += att·Woᵀ (+LoRA); h2 = RMSNorm(mid); act = SwiGLU; out = mid (a copy unless the same) + act·Wdownᵀ. */
+    private static void residualBlocks(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w,
+                                       LayerActivations.Rows a, Tensor mid, Tensor out) {
         float scale = lora.scale();
         MaskMode mode = lora.maskMode();
-        Ops.copy(s, xIn, a.xMid());
         LinearPass.forward(s, a.att(), w.wo(), 1f, lora.pair(layer, LoraTarget.O), scale, mode, a.u(LoraTarget.O),
-                a.xMid());
-        Ops.rmsnormForward(s, eps, a.xMid(), w.ffnNorm(), a.h2(), a.rstd2());
+                mid);
+        Ops.rmsnormForward(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2());
         LinearPass.forward(s, a.h2(), w.wGate(), 0f, lora.pair(layer, LoraTarget.GATE), scale, mode,
                 a.u(LoraTarget.GATE), a.gate());
         LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode, a.u(LoraTarget.UP),
                 a.up());
         Ops.swigluForward(s, a.gate(), a.up(), a.act());
-        Ops.copy(s, a.xMid(), xOut);
+        if (out != mid) {
+            Ops.copy(s, mid, out);
+        }
         LinearPass.forward(s, a.act(), w.wDown(), 1f, lora.pair(layer, LoraTarget.DOWN), scale, mode,
-                a.u(LoraTarget.DOWN), xOut);
+                a.u(LoraTarget.DOWN), out);
     }
 
     static Ops.RopeKind ropeKind(LlamaConfig c) {
