@@ -167,39 +167,45 @@ class GrpoExactnessTest {
 
     /** Log-softmax of logits [N·S×V] at each completion token's position. */
     static double[][] logProbs(double[] logits, List<GrpoTrainer.Sequence> seqs, int seq, int vocab) {
+        return perCompletionToken(seqs, seq, vocab, (row, target) -> {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits[row + v]);
+            }
+            for (int v = 0; v < vocab; v++) {
+                sum += Math.exp(logits[row + v] - max);
+            }
+            return logits[row + target] - max - Math.log(sum);
+        });
+    }
+
+    /** The largest |logit| of the row each completion token is scored in: the size of the terms of its log-prob. */
+    static double[][] logitScale(double[] logits, List<GrpoTrainer.Sequence> seqs, int seq, int vocab) {
+        return perCompletionToken(seqs, seq, vocab, (row, target) -> {
+            double max = 0;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, Math.abs(logits[row + v]));
+            }
+            return max;
+        });
+    }
+
+    /** f(offset of the logits row [V] that scores the token, the token) for every completion token, [N][its length]. */
+    static double[][] perCompletionToken(List<GrpoTrainer.Sequence> seqs, int seq, int vocab, TokenRow f) {
         double[][] out = new double[seqs.size()][];
         for (int i = 0; i < seqs.size(); i++) {
             GrpoTrainer.Sequence s = seqs.get(i);
             out[i] = new double[s.completion().length];
             for (int t = 0; t < s.completion().length; t++) {
-                int row = (i * seq + s.prompt().length - 1 + t) * vocab;
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int v = 0; v < vocab; v++) {
-                    max = Math.max(max, logits[row + v]);
-                }
-                for (int v = 0; v < vocab; v++) {
-                    sum += Math.exp(logits[row + v] - max);
-                }
-                out[i][t] = logits[row + s.completion()[t]] - max - Math.log(sum);
+                out[i][t] = f.at((i * seq + s.prompt().length - 1 + t) * vocab, s.completion()[t]);
             }
         }
         return out;
     }
 
-    /** The largest |logit| of the row each completion token is scored in: the size of the terms of its log-prob. */
-    static double[][] logitScale(double[] logits, List<GrpoTrainer.Sequence> seqs, int seq, int vocab) {
-        double[][] out = new double[seqs.size()][];
-        for (int i = 0; i < seqs.size(); i++) {
-            GrpoTrainer.Sequence s = seqs.get(i);
-            out[i] = new double[s.completion().length];
-            for (int t = 0; t < s.completion().length; t++) {
-                int row = (i * seq + s.prompt().length - 1 + t) * vocab;
-                for (int v = 0; v < vocab; v++) {
-                    out[i][t] = Math.max(out[i][t], Math.abs(logits[row + v]));
-                }
-            }
-        }
-        return out;
+    /** A value computed from one logits row (its offset) and the token it scores. */
+    interface TokenRow {
+        double at(int row, int target);
     }
 
     static int[] tokens(Rng rng, int vocab, int n) {
