@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -44,6 +45,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelBackwardTest {
     static final double LOSS_TOLERANCE = 1e-5, GRAD_TOLERANCE = 1e-4;
+    /**
+     * Where libtorch's own float32 gradient is off by more than GRAD_TOLERANCE (cancellation: a gradient tiny against
+     * the terms summed into it, like dq of a saturated two-key softmax, seen at 1.2e-3), ours may be off by this many
+     * times its error; elsewhere ours was within 1–5.4× of it over 48 random cases, and 7–17× on the ill-conditioned
+     * tensors of the case that failed a plain 1e-4 bound (seed -2811409961248439753).
+     */
+    static final double FLOAT32_FACTOR = 30;
     static final Stream CPU = Stream.create(Device.CPU);
 
     @RepeatedTest(6)
@@ -64,7 +72,8 @@ class ModelBackwardTest {
 
         // GRADIENT mode: the forward ignores the masks, so the reference is the unmasked model's gradient × mask
         OracleModel forwardModel = masked && mode == MaskMode.GRADIENT ? unmasked(model) : model;
-        OracleGradients ref = TorchLlama.gradients(forwardModel, ob, Precision.FLOAT64, baseGrads);
+        References ref = new References(TorchLlama.gradients(forwardModel, ob, Precision.FLOAT64, baseGrads),
+                TorchLlama.gradients(forwardModel, ob, Precision.FLOAT32, baseGrads));
 
         try (OracleRun run = new OracleRun(model, dir, CPU, DType.F32, mode);
              LlamaForwardBackward fb = LlamaForwardBackward.create(run.weights, CPU,
@@ -75,17 +84,18 @@ class ModelBackwardTest {
             poison(grads, inputGrad);
             var result = fb.forwardBackward(batch(ob), run.adapter, new Gradients(grads, base, inputGrad, false),
                     (float) ob.lossScale());
-            assertEquals(ref.loss() / ob.lossScale(), result.lossSum(),
+            assertEquals(ref.f64().loss() / ob.lossScale(), result.lossSum(),
                     LOSS_TOLERANCE * Math.max(1, Math.abs(result.lossSum())), "loss " + ctx);
             for (LoraPair p : run.adapter.pairs()) {
                 LoraTarget t = OracleRun.theirs(p.target());
-                checkLora("dA " + p.name(), grads.a(p.layer(), p.target()), ref.lora(LoraKey.a(p.layer(), t)),
-                        masked && mode == MaskMode.GRADIENT ? model.loraMask(LoraKey.a(p.layer(), t)) : null, ctx);
-                checkLora("dB " + p.name(), grads.b(p.layer(), p.target()), ref.lora(LoraKey.b(p.layer(), t)),
-                        masked && mode == MaskMode.GRADIENT ? model.loraMask(LoraKey.b(p.layer(), t)) : null, ctx);
+                LoraKey a = LoraKey.a(p.layer(), t), b = LoraKey.b(p.layer(), t);
+                boolean gradientMasks = masked && mode == MaskMode.GRADIENT;
+                ref.check("dA " + p.name(), grads.a(p.layer(), p.target()), g -> g.lora(a),
+                        gradientMasks ? model.loraMask(a) : null, ctx);
+                ref.check("dB " + p.name(), grads.b(p.layer(), p.target()), g -> g.lora(b),
+                        gradientMasks ? model.loraMask(b) : null, ctx);
             }
-            Numerics.assertClose("input-embedding gradient", inputGrad.toFloatArray(CPU), ref.inputEmbedding(),
-                    GRAD_TOLERANCE, ctx);
+            ref.check("input-embedding gradient", inputGrad, OracleGradients::inputEmbedding, null, ctx);
             if (base != null) {
                 checkBase(base, ref, config, ctx);
             }
@@ -224,36 +234,54 @@ class ModelBackwardTest {
         inputGrad.fill(CPU, Double.NaN);
     }
 
-    static void checkLora(String name, Tensor got, double[] ref, byte[] gradientMask, String ctx) {
-        double[] expected = ref.clone();
-        if (gradientMask != null) {
+    /** libtorch's float64 gradients (the reference) and its float32 ones (how far float32 gets on this input). */
+    record References(OracleGradients f64, OracleGradients f32) {
+        /**
+         * got against pick(f64), zero where a gradient mask is 0: relative error ≤ GRAD_TOLERANCE, or
+         * ≤ FLOAT32_FACTOR × the float32 oracle's own error where that is larger.
+         */
+        void check(String name, Tensor got, Function<OracleGradients, double[]> pick, byte[] gradientMask,
+                   String ctx) {
+            double[] expected = masked(pick.apply(f64), gradientMask), single = masked(pick.apply(f32), gradientMask);
+            double diff = 0, norm = 0;
             for (int i = 0; i < expected.length; i++) {
-                expected[i] = gradientMask[i] == 0 ? 0 : expected[i];
+                diff += (single[i] - expected[i]) * (single[i] - expected[i]);
+                norm += expected[i] * expected[i];
             }
+            double float32Error = norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm);
+            double tolerance = Math.max(GRAD_TOLERANCE, FLOAT32_FACTOR * float32Error);
+            Numerics.assertClose(name, got.toFloatArray(CPU), expected, tolerance, ctx + (tolerance > GRAD_TOLERANCE
+                    ? String.format(" (libtorch float32 is off by %.2e here)", float32Error) : ""));
         }
-        Numerics.assertClose(name, got.toFloatArray(CPU), expected, GRAD_TOLERANCE, ctx);
+
+        private static double[] masked(double[] values, byte[] gradientMask) {
+            double[] out = values.clone();
+            if (gradientMask != null) {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = gradientMask[i] == 0 ? 0 : out[i];
+                }
+            }
+            return out;
+        }
     }
 
-    static void checkBase(BaseGradients base, OracleGradients ref, OracleConfig c, String ctx) {
-        Numerics.assertClose("d embedding", base.embedding().toFloatArray(CPU), ref.base(OracleNames.EMBED),
-                GRAD_TOLERANCE, ctx);
+    static void checkBase(BaseGradients base, References ref, OracleConfig c, String ctx) {
+        ref.check("d embedding", base.embedding(), g -> g.base(OracleNames.EMBED), null, ctx);
         for (int l = 0; l < c.nLayers(); l++) {
             BaseGradients.Layer g = base.layer(l);
             Tensor[] ours = {g.wq(), g.wk(), g.wv(), g.wo(), g.wGate(), g.wUp(), g.wDown()};
             for (LoraTarget t : LoraTarget.values()) {
-                Numerics.assertClose("d " + t.weightName(l), ours[t.ordinal()].toFloatArray(CPU),
-                        ref.base(t.weightName(l)), GRAD_TOLERANCE, ctx);
+                String weight = t.weightName(l);
+                ref.check("d " + weight, ours[t.ordinal()], r -> r.base(weight), null, ctx);
             }
-            Numerics.assertClose("d attention norm " + l, g.attentionNorm().toFloatArray(CPU),
-                    ref.base(OracleNames.layer(l, "input_layernorm.weight")), GRAD_TOLERANCE, ctx);
-            Numerics.assertClose("d ffn norm " + l, g.ffnNorm().toFloatArray(CPU),
-                    ref.base(OracleNames.layer(l, "post_attention_layernorm.weight")), GRAD_TOLERANCE, ctx);
+            String attentionNorm = OracleNames.layer(l, "input_layernorm.weight");
+            String ffnNorm = OracleNames.layer(l, "post_attention_layernorm.weight");
+            ref.check("d attention norm " + l, g.attentionNorm(), r -> r.base(attentionNorm), null, ctx);
+            ref.check("d ffn norm " + l, g.ffnNorm(), r -> r.base(ffnNorm), null, ctx);
         }
-        Numerics.assertClose("d final norm", base.finalNorm().toFloatArray(CPU), ref.base("model.norm.weight"),
-                GRAD_TOLERANCE, ctx);
+        ref.check("d final norm", base.finalNorm(), r -> r.base("model.norm.weight"), null, ctx);
         if (!c.tiedHead()) {
-            Numerics.assertClose("d lm_head", base.lmHead().toFloatArray(CPU), ref.base("lm_head.weight"),
-                    GRAD_TOLERANCE, ctx);
+            ref.check("d lm_head", base.lmHead(), r -> r.base("lm_head.weight"), null, ctx);
         }
     }
 }
