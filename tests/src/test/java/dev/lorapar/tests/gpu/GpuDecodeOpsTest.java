@@ -49,10 +49,13 @@ class GpuDecodeOpsTest {
 
     static double tol(DType dt) { return dt == DType.F32 ? 1e-5 : 1e-2; }
 
-    /** {nHeads, nKvHeads, headDim, maxLen, batch}: LLaMA-2-7B MHA and GQA shapes, odd and unvectorised ones. */
+    /**
+     * {nHeads, nKvHeads, headDim, maxLen, batch}: LLaMA-2-7B MHA and GQA shapes, odd and unvectorised ones; one chunk
+     * per sequence (normalised by the partial kernel, no combine pass) for MHA at batch 64 and 3, GQA and odd dims.
+     */
     static final int[][] DECODE_SHAPES = {
         {32, 32, 128, 300, 3}, {32, 8, 128, 700, 2}, {12, 4, 64, 129, 5}, {6, 2, 20, 33, 3}, {8, 1, 256, 90, 2},
-        {16, 16, 96, 65, 4}, {10, 1, 7, 5, 3}, {64, 8, 128, 64, 1},
+        {16, 16, 96, 65, 4}, {10, 1, 7, 5, 3}, {64, 8, 128, 64, 1}, {32, 32, 128, 200, 64}, {8, 8, 40, 37, 3},
     };
 
     @ParameterizedTest
