@@ -9,7 +9,9 @@
  *    a combine kernel merges the chunks of each (sequence, head). When one chunk covers max_len, the block
  *    writes the normalised output itself and there is no combine pass. The grid depends on max_len only:
  *    blocks whose chunk starts at or past lengths[b] return at once, so the launch is the same for every
- *    step and can be captured in a CUDA graph. Partials live in the stream's scratch arena.
+ *    step and can be captured in a CUDA graph. Partials live in the stream's scratch arena. With a prefix
+ *    table, the keys a sequence shares with another row (its prompt) are read from that row: the G
+ *    sequences of one prompt, neighbours in the grid, then read the same addresses, mostly from L2.
  *    Inside a block: a key's head_dim elements are spread over head_dim/8 lanes (8 elements, one 16-byte
  *    bf16 load, each), so a warp handles 32/(head_dim/8) keys at a time; softmax in base 2 (scale·log2 e
  *    folded into q), fp32 throughout.
@@ -70,7 +72,7 @@ extern "C" lp_status lp_cuda_kv_cache_write(lp_stream stream, lp_dtype dtype, in
 
 /* One call's geometry as the kernels take it. */
 struct lp_dec_problem {
-    int n_heads, n_kv_heads, head_dim, max_len, group; /* group = n_heads / n_kv_heads */
+    int batch, n_heads, n_kv_heads, head_dim, max_len, group; /* group = n_heads / n_kv_heads */
     int head_slices;                                   /* ⌈group / heads per block⌉ blocks per kv head */
     int chunk, n_chunks;                               /* keys per chunk, chunks per sequence */
     float scale_log2;                                  /* scale · log2 e */
@@ -147,7 +149,8 @@ template <class T, int DMAX, bool VEC, int HEADS, bool DIRECT>
 __global__ void __launch_bounds__(LP_DEC_THREADS)
     lp_decode_partial_kernel(const T *__restrict__ q, const T *__restrict__ k_cache, const T *__restrict__ v_cache,
                              const int32_t *__restrict__ lengths, float *__restrict__ part_acc,
-                             float *__restrict__ part_ml, T *__restrict__ out, lp_dec_problem pb) {
+                             float *__restrict__ part_ml, const int32_t *__restrict__ prefix, T *__restrict__ out,
+                             lp_dec_problem pb) {
     typedef lp_dec_cfg<DMAX> C;
     __shared__ float sh_m[LP_DEC_WARPS][HEADS], sh_l[LP_DEC_WARPS][HEADS];
     __shared__ float sh_acc[LP_DEC_WARPS][HEADS][DMAX];
@@ -185,9 +188,19 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
         m[g] = -INFINITY;
         l[g] = 0.0f;
     }
-    /* position j of sequence b, kv head kvh: row (b·max_len + j)·n_kv_heads + kvh of the caches */
+    /* position j of sequence b, kv head kvh: row (b·max_len + j)·n_kv_heads + kvh of the caches; j < shared:
+     * the same position of row src (a prefix row or length out of range: the sequence's own keys) */
+    int src = b, shared = 0;
+    if (prefix != NULL) {
+        const int r = prefix[2 * b], n = prefix[2 * b + 1];
+        if (r >= 0 && r < pb.batch && n >= 0 && n <= pb.max_len) {
+            src = r;
+            shared = n;
+        }
+    }
     const size_t pos_stride = (size_t)pb.n_kv_heads * pb.head_dim;
     const size_t base = ((size_t)b * pb.max_len * pb.n_kv_heads + kvh) * pb.head_dim;
+    const size_t src_base = ((size_t)src * pb.max_len * pb.n_kv_heads + kvh) * pb.head_dim;
     /* a warp step covers keys_per_warp keys; LP_DEC_UNROLL steps load before any is used */
     constexpr int step = LP_DEC_WARPS * C::keys_per_warp;
     for (int j0 = k0 + warp * C::keys_per_warp; j0 < k1; j0 += LP_DEC_UNROLL * step) { /* warp-uniform */
@@ -196,8 +209,9 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
         for (int u = 0; u < LP_DEC_UNROLL; u++) {
             const int j = j0 + u * step + sub;
             if (j < k1) {
-                k_rows[u].load(k_cache + base + (size_t)j * pos_stride, d0, pb.head_dim);
-                v_rows[u].load(v_cache + base + (size_t)j * pos_stride, d0, pb.head_dim);
+                const size_t at = (j < shared ? src_base : base) + (size_t)j * pos_stride;
+                k_rows[u].load(k_cache + at, d0, pb.head_dim);
+                v_rows[u].load(v_cache + at, d0, pb.head_dim);
             } else {
                 k_rows[u].zero();
                 v_rows[u].zero();
@@ -329,13 +343,14 @@ static int lp_dec_chunk(lp_stream stream, int64_t units, int64_t max_len) {
 
 template <class T, int DMAX, bool VEC, int HEADS>
 static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_problem &pb, const void *q,
-                            const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
+                            const void *k_cache, const void *v_cache, const int32_t *lengths,
+                            const int32_t *prefix, void *out) {
     cudaStream_t s = lp_cuda_stream_of(stream);
     const dim3 grid((unsigned int)pb.n_chunks, (unsigned int)(pb.n_kv_heads * pb.head_slices), (unsigned int)batch);
     if (pb.n_chunks == 1) { /* one chunk per sequence: normalised in place, no partials, no combine pass */
         lp_decode_partial_kernel<T, DMAX, VEC, HEADS, true><<<grid, LP_DEC_THREADS, 0, s>>>(
             static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths,
-            NULL, NULL, static_cast<T *>(out), pb);
+            NULL, NULL, prefix, static_cast<T *>(out), pb);
         LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel (direct)");
         return LP_OK;
     }
@@ -349,7 +364,7 @@ static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_proble
     float *part_ml = reinterpret_cast<float *>(static_cast<unsigned char *>(base) + ml_off);
     lp_decode_partial_kernel<T, DMAX, VEC, HEADS, false><<<grid, LP_DEC_THREADS, 0, s>>>(
         static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths, part_acc,
-        part_ml, NULL, pb);
+        part_ml, prefix, NULL, pb);
     LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel");
     lp_decode_combine_kernel<T><<<(unsigned int)(batch * pb.n_heads), LP_DEC_THREADS, 0, s>>>(
         part_acc, part_ml, lengths, static_cast<T *>(out), pb);
@@ -362,41 +377,45 @@ static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_proble
 template <class T, int HEADS>
 static lp_status lp_dec_dispatch_dim(lp_stream stream, int64_t batch, const lp_dec_problem &pb, bool vec,
                                      const void *q, const void *k_cache, const void *v_cache, const int32_t *lengths,
-                                     void *out) {
+                                     const int32_t *prefix, void *out) {
     if (pb.head_dim <= 64)
-        return vec ? lp_dec_run<T, 64, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-                   : lp_dec_run<T, 64, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
+        return vec ? lp_dec_run<T, 64, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+                   : lp_dec_run<T, 64, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
     if (pb.head_dim <= 128)
-        return vec ? lp_dec_run<T, 128, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-                   : lp_dec_run<T, 128, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
-    return vec ? lp_dec_run<T, 256, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-               : lp_dec_run<T, 256, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
+        return vec ? lp_dec_run<T, 128, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+                   : lp_dec_run<T, 128, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
+    return vec ? lp_dec_run<T, 256, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+               : lp_dec_run<T, 256, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
 }
 
 template <class T>
 static lp_status lp_dec_dispatch(lp_stream stream, int64_t batch, const lp_dec_problem &pb, bool vec, const void *q,
-                                 const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
-    if (pb.group == 1) return lp_dec_dispatch_dim<T, 1>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
-    return lp_dec_dispatch_dim<T, LP_DEC_HEADS>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
+                                 const void *k_cache, const void *v_cache, const int32_t *lengths,
+                                 const int32_t *prefix, void *out) {
+    if (pb.group == 1)
+        return lp_dec_dispatch_dim<T, 1>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
+    return lp_dec_dispatch_dim<T, LP_DEC_HEADS>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
 }
 
 extern "C" lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                               int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,
                                               const void *q, const void *k_cache, const void *v_cache,
-                                              const int32_t *lengths, void *out) {
+                                              const int32_t *lengths, const int32_t *prefix, void *out) {
     static const char fn[] = "lp_attention_decode";
     LP_CHECK(lp_cuda_use_device(stream->device));
     if (head_dim > LP_DEC_MAX_HEAD_DIM)
         return lp_fail(LP_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported on CUDA (1..%d)", fn,
                        (long long)head_dim, LP_DEC_MAX_HEAD_DIM);
     const int64_t group = n_heads / n_kv_heads;
-    const int64_t heads_per_block = group == 1 ? 1 : LP_DEC_HEADS, slices = (group + heads_per_block - 1) / heads_per_block;
+    const int64_t heads_per_block = group == 1 ? 1 : LP_DEC_HEADS;
+    const int64_t slices = (group + heads_per_block - 1) / heads_per_block;
     if (batch > 65535 || n_kv_heads * slices > 65535 || batch * n_heads > INT32_MAX)
         return lp_fail(LP_ERR_UNSUPPORTED,
                        "%s: batch %lld (<= 65535), n_kv_heads %lld x %lld head slices (<= 65535) and batch x n_heads "
                        "(< 2^31) exceed the CUDA grid",
                        fn, (long long)batch, (long long)n_kv_heads, (long long)slices);
     lp_dec_problem pb;
+    pb.batch = (int)batch;
     pb.n_heads = (int)n_heads;
     pb.n_kv_heads = (int)n_kv_heads;
     pb.head_dim = (int)head_dim;
@@ -408,6 +427,7 @@ extern "C" lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, 
     pb.scale_log2 = scale * 1.4426950408889634f;
     const uintptr_t addresses = (uintptr_t)q | (uintptr_t)k_cache | (uintptr_t)v_cache;
     const bool vec = head_dim % 8 == 0 && (addresses & 15u) == 0;
-    if (dtype == LP_F32) return lp_dec_dispatch<float>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
-    return lp_dec_dispatch<lp_bf16>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
+    if (dtype == LP_F32)
+        return lp_dec_dispatch<float>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
+    return lp_dec_dispatch<lp_bf16>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
 }

@@ -79,6 +79,23 @@ class GpuDecodeOpsTest {
         }
     }
 
+    /** Shared prompts read from their prefix rows (their own copies NaN), against the CPU, MHA and GQA, one and several chunks. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void attentionDecodeSharedPrefixMatchesCpu(DType dt, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] sh : new int[][] {{32, 32, 128, 384, 64}, {32, 8, 128, 700, 5}, {8, 8, 40, 37, 6}}) {
+            int[] lengths = new int[sh[4]];
+            for (int b = 0; b < lengths.length; b++) lengths[b] = rng.between(0, sh[3]);
+            DecodeCase c = DecodeRun.decodeCase(rng, dt, lengths, sh[0], sh[1], sh[2], sh[3]);
+            int[] prefix = DecodeRun.randomPrefix(rng, c);
+            DecodeCase poisoned = DecodeRun.withSharedPositions(c, prefix, false);
+            String ctx = "shape=" + Arrays.toString(sh) + " prefix=" + Arrays.toString(prefix) + " " + rng.tag();
+            Numerics.assertClose("out", DecodeRun.attentionDecode(gpu(), dt, poisoned, prefix),
+                    DecodeRun.attentionDecode(CPU, dt, poisoned, prefix), tol(dt), "cuda vs cpu " + ctx);
+        }
+    }
+
     /** A long cache (split-K over many chunks) at LLaMA-2-7B decode shapes. */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16"})
