@@ -3,11 +3,15 @@
  *  - lp_cuda_kv_cache_write: a grid-stride copy of rows into cache slots (16-byte units when rows and
  *    pointers allow), rows with a slot outside [0, cache_slots) skipped;
  *  - lp_cuda_attention_decode: flash-decoding. The keys 0..max_len−1 of a sequence are cut into chunks;
- *    block (chunk, kv head [, head slice], sequence) runs an online softmax over its chunk for up to 4
- *    query heads of one kv head (GQA: the group's heads share every k / v load) and writes unnormalised
- *    partial results; a combine kernel merges the chunks of each (sequence, head). The grid depends on
- *    max_len only: blocks whose chunk starts at or past lengths[b] return at once, so the launch is the
- *    same for every step and can be captured in a CUDA graph. Partials live in the stream's scratch arena.
+ *    block (chunk, kv head [, head slice], sequence) runs an online softmax over its chunk for the query
+ *    heads of one kv head (GQA: up to 4, sharing every k / v load; MHA: 1, so the registers of 3 unused
+ *    heads do not halve the blocks resident per multiprocessor) and writes unnormalised partial results;
+ *    a combine kernel merges the chunks of each (sequence, head). When one chunk covers max_len, the block
+ *    writes the normalised output itself and there is no combine pass. The grid depends on max_len only:
+ *    blocks whose chunk starts at or past lengths[b] return at once, so the launch is the same for every
+ *    step and can be captured in a CUDA graph. Partials live in the stream's scratch arena. With a prefix
+ *    table, the keys a sequence shares with another row (its prompt) are read from that row: the G
+ *    sequences of one prompt, neighbours in the grid, then read the same addresses, mostly from L2.
  *    Inside a block: a key's head_dim elements are spread over head_dim/8 lanes (8 elements, one 16-byte
  *    bf16 load, each), so a warp handles 32/(head_dim/8) keys at a time; softmax in base 2 (scale·log2 e
  *    folded into q), fp32 throughout.
@@ -18,7 +22,7 @@
 
 #define LP_DEC_THREADS 128
 #define LP_DEC_WARPS (LP_DEC_THREADS / 32)
-#define LP_DEC_HEADS 4          /* query heads per block (of one kv head) */
+#define LP_DEC_HEADS 4          /* query heads per block (of one kv head) at most: GQA groups */
 #define LP_DEC_MAX_CHUNKS 1024  /* chunks per sequence at most (bounds the partials) */
 #define LP_DEC_MAX_HEAD_DIM 256
 #define LP_DEC_UNROLL 4         /* warp steps whose k / v loads are in flight together */
@@ -68,8 +72,8 @@ extern "C" lp_status lp_cuda_kv_cache_write(lp_stream stream, lp_dtype dtype, in
 
 /* One call's geometry as the kernels take it. */
 struct lp_dec_problem {
-    int n_heads, n_kv_heads, head_dim, max_len, group; /* group = n_heads / n_kv_heads */
-    int head_slices;                                   /* ⌈group / LP_DEC_HEADS⌉ blocks per kv head */
+    int batch, n_heads, n_kv_heads, head_dim, max_len, group; /* group = n_heads / n_kv_heads */
+    int head_slices;                                   /* ⌈group / heads per block⌉ blocks per kv head */
     int chunk, n_chunks;                               /* keys per chunk, chunks per sequence */
     float scale_log2;                                  /* scale · log2 e */
 };
@@ -136,33 +140,40 @@ static __device__ __forceinline__ void lp_dec_merge(float &m, float &l, float ac
 }
 
 /*
- * Block (chunk c, kv head slice y, sequence b): partial softmax of up to LP_DEC_HEADS query heads over the
- * keys [c·chunk, min((c+1)·chunk, len)). Writes part_acc [batch×n_heads×n_chunks×head_dim] (Σ p·v with p
- * relative to the chunk's max) and part_ml [batch×n_heads×n_chunks×2] (max m in base 2, Σ p).
+ * Block (chunk c, kv head slice y, sequence b): partial softmax of up to HEADS query heads over the keys
+ * [c·chunk, min((c+1)·chunk, len)). Writes part_acc [batch×n_heads×n_chunks×head_dim] (Σ p·v with p
+ * relative to the chunk's max) and part_ml [batch×n_heads×n_chunks×2] (max m in base 2, Σ p); DIRECT (one
+ * chunk per sequence): out [batch×n_heads×head_dim] = Σ p·v / Σ p instead, zeros when lengths[b] == 0.
  */
-template <class T, int DMAX, bool VEC>
+template <class T, int DMAX, bool VEC, int HEADS, bool DIRECT>
 __global__ void __launch_bounds__(LP_DEC_THREADS)
     lp_decode_partial_kernel(const T *__restrict__ q, const T *__restrict__ k_cache, const T *__restrict__ v_cache,
                              const int32_t *__restrict__ lengths, float *__restrict__ part_acc,
-                             float *__restrict__ part_ml, lp_dec_problem pb) {
+                             float *__restrict__ part_ml, const int32_t *__restrict__ prefix, T *__restrict__ out,
+                             lp_dec_problem pb) {
     typedef lp_dec_cfg<DMAX> C;
-    __shared__ float sh_m[LP_DEC_WARPS][LP_DEC_HEADS], sh_l[LP_DEC_WARPS][LP_DEC_HEADS];
-    __shared__ float sh_acc[LP_DEC_WARPS][LP_DEC_HEADS][DMAX];
+    __shared__ float sh_m[LP_DEC_WARPS][HEADS], sh_l[LP_DEC_WARPS][HEADS];
+    __shared__ float sh_acc[LP_DEC_WARPS][HEADS][DMAX];
 
     const int c = blockIdx.x, b = blockIdx.z;
     const int kvh = blockIdx.y / pb.head_slices, slice = blockIdx.y % pb.head_slices;
-    const int h0 = kvh * pb.group + slice * LP_DEC_HEADS;
-    const int heads = min(LP_DEC_HEADS, pb.group - slice * LP_DEC_HEADS);
+    const int h0 = kvh * pb.group + slice * HEADS;
+    const int heads = min(HEADS, pb.group - slice * HEADS);
     const int len = min(max(lengths[b], 0), pb.max_len);
     const int k0 = c * pb.chunk;
-    if (k0 >= len) return; /* an empty chunk: the combine kernel does not read it */
+    if (k0 >= len) { /* an empty chunk: the combine kernel does not read it */
+        if (DIRECT) /* the only chunk, of an empty sequence: zeros */
+            for (int i = threadIdx.x; i < heads * pb.head_dim; i += blockDim.x)
+                out[((size_t)b * pb.n_heads + h0) * pb.head_dim + i] = lp_from_float<T>(0.0f);
+        return;
+    }
     const int k1 = min(k0 + pb.chunk, len);
 
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int sub = lane / C::lanes_per_key, d0 = (lane % C::lanes_per_key) * 8;
-    float qv[LP_DEC_HEADS][8], acc[LP_DEC_HEADS][8], m[LP_DEC_HEADS], l[LP_DEC_HEADS];
+    float qv[HEADS][8], acc[HEADS][8], m[HEADS], l[HEADS];
 #pragma unroll
-    for (int g = 0; g < LP_DEC_HEADS; g++) {
+    for (int g = 0; g < HEADS; g++) {
         lp_dec_row8<T, VEC> q_row;
         if (g < heads)
             q_row.load(q + ((size_t)b * pb.n_heads + h0 + g) * pb.head_dim, d0, pb.head_dim);
@@ -177,9 +188,19 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
         m[g] = -INFINITY;
         l[g] = 0.0f;
     }
-    /* position j of sequence b, kv head kvh: row (b·max_len + j)·n_kv_heads + kvh of the caches */
+    /* position j of sequence b, kv head kvh: row (b·max_len + j)·n_kv_heads + kvh of the caches; j < shared:
+     * the same position of row src (a prefix row or length out of range: the sequence's own keys) */
+    int src = b, shared = 0;
+    if (prefix != NULL) {
+        const int r = prefix[2 * b], n = prefix[2 * b + 1];
+        if (r >= 0 && r < pb.batch && n >= 0 && n <= pb.max_len) {
+            src = r;
+            shared = n;
+        }
+    }
     const size_t pos_stride = (size_t)pb.n_kv_heads * pb.head_dim;
     const size_t base = ((size_t)b * pb.max_len * pb.n_kv_heads + kvh) * pb.head_dim;
+    const size_t src_base = ((size_t)src * pb.max_len * pb.n_kv_heads + kvh) * pb.head_dim;
     /* a warp step covers keys_per_warp keys; LP_DEC_UNROLL steps load before any is used */
     constexpr int step = LP_DEC_WARPS * C::keys_per_warp;
     for (int j0 = k0 + warp * C::keys_per_warp; j0 < k1; j0 += LP_DEC_UNROLL * step) { /* warp-uniform */
@@ -188,8 +209,9 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
         for (int u = 0; u < LP_DEC_UNROLL; u++) {
             const int j = j0 + u * step + sub;
             if (j < k1) {
-                k_rows[u].load(k_cache + base + (size_t)j * pos_stride, d0, pb.head_dim);
-                v_rows[u].load(v_cache + base + (size_t)j * pos_stride, d0, pb.head_dim);
+                const size_t at = (j < shared ? src_base : base) + (size_t)j * pos_stride;
+                k_rows[u].load(k_cache + at, d0, pb.head_dim);
+                v_rows[u].load(v_cache + at, d0, pb.head_dim);
             } else {
                 k_rows[u].zero();
                 v_rows[u].zero();
@@ -203,7 +225,7 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
             k_rows[u].to_float(kv);
             v_rows[u].to_float(vv);
 #pragma unroll
-            for (int g = 0; g < LP_DEC_HEADS; g++) {
+            for (int g = 0; g < HEADS; g++) {
                 if (g >= heads) break; /* block-uniform */
                 float s = 0.0f;
 #pragma unroll
@@ -225,7 +247,7 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
 #pragma unroll
     for (int off = C::lanes_per_key; off < 32; off <<= 1) {
 #pragma unroll
-        for (int g = 0; g < LP_DEC_HEADS; g++) {
+        for (int g = 0; g < HEADS; g++) {
             float acc_o[8];
 #pragma unroll
             for (int e = 0; e < 8; e++) acc_o[e] = __shfl_xor_sync(0xffffffffu, acc[g][e], off);
@@ -236,7 +258,7 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
     }
     if (sub == 0) {
 #pragma unroll
-        for (int g = 0; g < LP_DEC_HEADS; g++) {
+        for (int g = 0; g < HEADS; g++) {
 #pragma unroll
             for (int e = 0; e < 8; e++) sh_acc[warp][g][d0 + e] = acc[g][e];
             if (d0 == 0) {
@@ -256,6 +278,14 @@ __global__ void __launch_bounds__(LP_DEC_THREADS)
 #pragma unroll
             for (int e = 0; e < 8; e++) aw[e] = sh_acc[w][g][d0 + e];
             lp_dec_merge(mg, lg, ag, sh_m[w][g], sh_l[w][g], aw);
+        }
+        if (DIRECT) {
+            const float inv = 1.0f / lg; /* lg ≥ 1: the chunk holds the max key (p = 1) */
+            T *o = out + ((size_t)b * pb.n_heads + h0 + g) * pb.head_dim;
+#pragma unroll
+            for (int e = 0; e < 8; e++)
+                if (d0 + e < pb.head_dim) o[d0 + e] = lp_from_float<T>(ag[e] * inv);
+            continue;
         }
         const size_t row = ((size_t)b * pb.n_heads + h0 + g) * pb.n_chunks + c; /* (b, h, c) */
 #pragma unroll
@@ -311,9 +341,19 @@ static int lp_dec_chunk(lp_stream stream, int64_t units, int64_t max_len) {
     return (int)(chunk > floor_chunk ? chunk : floor_chunk);
 }
 
-template <class T, int DMAX, bool VEC>
+template <class T, int DMAX, bool VEC, int HEADS>
 static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_problem &pb, const void *q,
-                            const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
+                            const void *k_cache, const void *v_cache, const int32_t *lengths,
+                            const int32_t *prefix, void *out) {
+    cudaStream_t s = lp_cuda_stream_of(stream);
+    const dim3 grid((unsigned int)pb.n_chunks, (unsigned int)(pb.n_kv_heads * pb.head_slices), (unsigned int)batch);
+    if (pb.n_chunks == 1) { /* one chunk per sequence: normalised in place, no partials, no combine pass */
+        lp_decode_partial_kernel<T, DMAX, VEC, HEADS, true><<<grid, LP_DEC_THREADS, 0, s>>>(
+            static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths,
+            NULL, NULL, prefix, static_cast<T *>(out), pb);
+        LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel (direct)");
+        return LP_OK;
+    }
     const size_t partials = (size_t)batch * pb.n_heads * pb.n_chunks;
     lp_scratch_layout layout;
     const size_t acc_off = layout.add(partials * pb.head_dim * sizeof(float)); /* [batch×H×chunks×D] */
@@ -322,11 +362,9 @@ static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_proble
     LP_CHECK(lp_cuda_scratch(stream, layout.bytes, &base));
     float *part_acc = reinterpret_cast<float *>(static_cast<unsigned char *>(base) + acc_off);
     float *part_ml = reinterpret_cast<float *>(static_cast<unsigned char *>(base) + ml_off);
-    cudaStream_t s = lp_cuda_stream_of(stream);
-    const dim3 grid((unsigned int)pb.n_chunks, (unsigned int)(pb.n_kv_heads * pb.head_slices), (unsigned int)batch);
-    lp_decode_partial_kernel<T, DMAX, VEC><<<grid, LP_DEC_THREADS, 0, s>>>(
+    lp_decode_partial_kernel<T, DMAX, VEC, HEADS, false><<<grid, LP_DEC_THREADS, 0, s>>>(
         static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths, part_acc,
-        part_ml, pb);
+        part_ml, prefix, NULL, pb);
     LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel");
     lp_decode_combine_kernel<T><<<(unsigned int)(batch * pb.n_heads), LP_DEC_THREADS, 0, s>>>(
         part_acc, part_ml, lengths, static_cast<T *>(out), pb);
@@ -334,35 +372,50 @@ static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_proble
     return LP_OK;
 }
 
+/* HEADS query heads per block: 1 for MHA (64 instead of 128 registers a thread at head_dim 128: twice the
+ * blocks resident), LP_DEC_HEADS for GQA groups. */
+template <class T, int HEADS>
+static lp_status lp_dec_dispatch_dim(lp_stream stream, int64_t batch, const lp_dec_problem &pb, bool vec,
+                                     const void *q, const void *k_cache, const void *v_cache, const int32_t *lengths,
+                                     const int32_t *prefix, void *out) {
+    if (pb.head_dim <= 64)
+        return vec ? lp_dec_run<T, 64, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+                   : lp_dec_run<T, 64, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
+    if (pb.head_dim <= 128)
+        return vec ? lp_dec_run<T, 128, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+                   : lp_dec_run<T, 128, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
+    return vec ? lp_dec_run<T, 256, true, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out)
+               : lp_dec_run<T, 256, false, HEADS>(stream, batch, pb, q, k_cache, v_cache, lengths, prefix, out);
+}
+
 template <class T>
 static lp_status lp_dec_dispatch(lp_stream stream, int64_t batch, const lp_dec_problem &pb, bool vec, const void *q,
-                                 const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
-    if (pb.head_dim <= 64)
-        return vec ? lp_dec_run<T, 64, true>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-                   : lp_dec_run<T, 64, false>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
-    if (pb.head_dim <= 128)
-        return vec ? lp_dec_run<T, 128, true>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-                   : lp_dec_run<T, 128, false>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
-    return vec ? lp_dec_run<T, 256, true>(stream, batch, pb, q, k_cache, v_cache, lengths, out)
-               : lp_dec_run<T, 256, false>(stream, batch, pb, q, k_cache, v_cache, lengths, out);
+                                 const void *k_cache, const void *v_cache, const int32_t *lengths,
+                                 const int32_t *prefix, void *out) {
+    if (pb.group == 1)
+        return lp_dec_dispatch_dim<T, 1>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
+    return lp_dec_dispatch_dim<T, LP_DEC_HEADS>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
 }
 
 extern "C" lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                               int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,
                                               const void *q, const void *k_cache, const void *v_cache,
-                                              const int32_t *lengths, void *out) {
+                                              const int32_t *lengths, const int32_t *prefix, void *out) {
     static const char fn[] = "lp_attention_decode";
     LP_CHECK(lp_cuda_use_device(stream->device));
     if (head_dim > LP_DEC_MAX_HEAD_DIM)
         return lp_fail(LP_ERR_UNSUPPORTED, "%s: head_dim %lld is not supported on CUDA (1..%d)", fn,
                        (long long)head_dim, LP_DEC_MAX_HEAD_DIM);
-    const int64_t group = n_heads / n_kv_heads, slices = (group + LP_DEC_HEADS - 1) / LP_DEC_HEADS;
+    const int64_t group = n_heads / n_kv_heads;
+    const int64_t heads_per_block = group == 1 ? 1 : LP_DEC_HEADS;
+    const int64_t slices = (group + heads_per_block - 1) / heads_per_block;
     if (batch > 65535 || n_kv_heads * slices > 65535 || batch * n_heads > INT32_MAX)
         return lp_fail(LP_ERR_UNSUPPORTED,
                        "%s: batch %lld (<= 65535), n_kv_heads %lld x %lld head slices (<= 65535) and batch x n_heads "
                        "(< 2^31) exceed the CUDA grid",
                        fn, (long long)batch, (long long)n_kv_heads, (long long)slices);
     lp_dec_problem pb;
+    pb.batch = (int)batch;
     pb.n_heads = (int)n_heads;
     pb.n_kv_heads = (int)n_kv_heads;
     pb.head_dim = (int)head_dim;
@@ -374,6 +427,7 @@ extern "C" lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, 
     pb.scale_log2 = scale * 1.4426950408889634f;
     const uintptr_t addresses = (uintptr_t)q | (uintptr_t)k_cache | (uintptr_t)v_cache;
     const bool vec = head_dim % 8 == 0 && (addresses & 15u) == 0;
-    if (dtype == LP_F32) return lp_dec_dispatch<float>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
-    return lp_dec_dispatch<lp_bf16>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, out);
+    if (dtype == LP_F32)
+        return lp_dec_dispatch<float>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
+    return lp_dec_dispatch<lp_bf16>(stream, batch, pb, vec, q, k_cache, v_cache, lengths, prefix, out);
 }

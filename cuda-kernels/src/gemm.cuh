@@ -37,12 +37,15 @@ lp_status lp_cuda_gemm_prepare(lp_stream stream);
 lp_status lp_cuda_scale_matrix(lp_stream stream, void *c, lp_dtype dtype, int64_t rows, int64_t cols, int64_t ldc,
                                int64_t stride_c, int64_t batch, float beta);
 
-/* The LoRA down projection u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k], all rows contiguous, dtype F32 or BF16) by
- * lora_thin.cu's kernel instead of cuBLASLt, when lp_cuda_thin_down_applies(m, r): the few rows of a decode step. */
+/* The LoRA down projection u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k], all rows contiguous, dtype F32 or BF16) and
+ * up projection y [m×n] += scale · u · B'ᵀ (B' stored [n×r]) by lora_thin.cu's kernels instead of cuBLASLt, when
+ * lp_cuda_thin_down_applies(m, r): the few rows of a decode step. */
 #define LP_THIN_MAX_ROWS 128
 #define LP_THIN_MAX_RANK 64
 bool lp_cuda_thin_down_applies(int64_t m, int64_t r);
 lp_status lp_cuda_thin_down_projection(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r,
                                        const void *x, const void *a, void *u);
+lp_status lp_cuda_thin_up_projection(lp_stream stream, lp_dtype dtype, int64_t m, int64_t n, int64_t r, float scale,
+                                     const void *u, const void *b, void *y);
 
 #endif /* LORAPAR_CUDA_GEMM_CUH */

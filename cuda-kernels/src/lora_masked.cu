@@ -130,8 +130,11 @@ static lp_status lp_lora_path(lp_stream stream, lp_dtype dtype, int64_t m, int64
         LP_CHECK(lp_cuda_thin_down_projection(stream, dtype, m, k, r, x, a_eff, u));
     else
         LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
-    /* y [m×n] += scale · u [m×r] · B'ᵀ (B' stored [n×r]) */
-    LP_CHECK(lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, 1.0f, y, dtype, dtype));
+    /* y [m×n] += scale · u [m×r] · B'ᵀ (B' stored [n×r]); a decode step's few rows by the thin kernel */
+    if (lp_cuda_thin_down_applies(m, r))
+        LP_CHECK(lp_cuda_thin_up_projection(stream, dtype, m, n, r, scale, u, b_eff, y));
+    else
+        LP_CHECK(lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, 1.0f, y, dtype, dtype));
     return LP_OK;
 }
 

@@ -386,7 +386,11 @@ LP_API lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t row
  *   Query b attends keys 0..lengths[b]−1 of its cache (the new token's k, v already written at position
  *   lengths[b]−1): s_j = scale·q·k_j, out = Σ_j softmax(s)_j v_j (fp32 softmax statistics and accumulation).
  *   lengths[b] == 0 means a finished / padded slot: its output rows are zeros.
+ *   prefix (nullable) [batch×2] i32: keys j < prefix[2b+1] of sequence b are read from cache row prefix[2b]
+ *   instead of row b — sequences that share a prompt (G completions of one prompt) read one copy of it, so
+ *   on CUDA the repeats' reads of it are served from L2 while the sequences run side by side.
  * lengths[b] outside [0, max_len] is LP_ERR_INVALID_ARGUMENT on the CPU; on CUDA it is clamped to [0, max_len].
+ * A prefix row outside [0, batch) or prefix length outside [0, max_len] likewise (CUDA: the row's own keys).
  * CUDA: split-K over the sequence (several blocks per sequence and kv head, then a combine kernel); the
  * grid depends on max_len, never on the lengths, and the partial results live in the stream's scratch
  * arena, so the call is capturable in a CUDA graph (see lp_graph_begin_capture).
@@ -394,7 +398,7 @@ LP_API lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t row
 LP_API lp_status lp_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                      int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,
                                      const void *q, const void *k_cache, const void *v_cache,
-                                     const int32_t *lengths, void *out);
+                                     const int32_t *lengths, const int32_t *prefix, void *out);
 
 /*
  * Token sampling, one row at a time: logits [batch×vocab] of dtype (F32 or BF16), per-row parameters on the

@@ -227,7 +227,8 @@ lp_status lp_cuda_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows,
 
 lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                    int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale, const void *q,
-                                   const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
+                                   const void *k_cache, const void *v_cache, const int32_t *lengths,
+                                   const int32_t *prefix, void *out) {
     return lp_cuda_not_built("lp_attention_decode");
 }
 

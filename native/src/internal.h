@@ -175,7 +175,7 @@ lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm);
     lp_status P##attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,            \
                                   int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,          \
                                   const void *q, const void *k_cache, const void *v_cache,                     \
-                                  const int32_t *lengths, void *out);                                          \
+                                  const int32_t *lengths, const int32_t *prefix, void *out);                   \
     lp_status P##sample(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t vocab, const void *logits,    \
                         const float *temperature, const int32_t *top_k, const float *top_p,                    \
                         const uint64_t *seed, const int64_t *step, int32_t *out_ids);

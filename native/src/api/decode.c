@@ -75,7 +75,7 @@ lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int6
 
 lp_status lp_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads, int64_t n_kv_heads,
                               int64_t head_dim, int64_t max_len, float scale, const void *q, const void *k_cache,
-                              const void *v_cache, const int32_t *lengths, void *out) {
+                              const void *v_cache, const int32_t *lengths, const int32_t *prefix, void *out) {
     static const char fn[] = "lp_attention_decode";
     LP_TRY(lp_check_stream(fn, stream));
     LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
@@ -103,9 +103,11 @@ lp_status lp_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, i
     LP_TRY(lp_check_disjoint(fn, "out", out, q_bytes, "k_cache", k_cache, cache_bytes));
     LP_TRY(lp_check_disjoint(fn, "out", out, q_bytes, "v_cache", v_cache, cache_bytes));
     LP_TRY(lp_check_disjoint(fn, "out", out, q_bytes, "lengths", lengths, (size_t)batch * sizeof(int32_t)));
+    if (prefix != NULL)
+        LP_TRY(lp_check_disjoint(fn, "out", out, q_bytes, "prefix", prefix, (size_t)batch * 2 * sizeof(int32_t)));
     if (batch == 0) return LP_OK;
     return LP_DISPATCH(stream, attention_decode, stream, dtype, batch, n_heads, n_kv_heads, head_dim, max_len, scale, q,
-                       k_cache, v_cache, lengths, out);
+                       k_cache, v_cache, lengths, prefix, out);
 }
 
 lp_status lp_sample(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t vocab, const void *logits,

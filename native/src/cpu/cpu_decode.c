@@ -39,11 +39,20 @@ static float lp_decode_dot(const void *a, int64_t ia, const void *b, int64_t ib,
 
 lp_status lp_cpu_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                   int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale, const void *q,
-                                  const void *k_cache, const void *v_cache, const int32_t *lengths, void *out) {
-    for (int64_t b = 0; b < batch; b++)
+                                  const void *k_cache, const void *v_cache, const int32_t *lengths,
+                                  const int32_t *prefix, void *out) {
+    for (int64_t b = 0; b < batch; b++) {
         if (lengths[b] < 0 || lengths[b] > max_len)
             return lp_fail(LP_ERR_INVALID_ARGUMENT, "lp_attention_decode: lengths[%lld] = %d is outside [0, %lld]",
                            (long long)b, (int)lengths[b], (long long)max_len);
+        if (prefix != NULL && (prefix[2 * b] < 0 || prefix[2 * b] >= batch || prefix[2 * b + 1] < 0 ||
+                               prefix[2 * b + 1] > max_len))
+            return lp_fail(LP_ERR_INVALID_ARGUMENT,
+                           "lp_attention_decode: prefix of sequence %lld is row %d, length %d; expected a row in "
+                           "[0, %lld) and a length in [0, %lld]",
+                           (long long)b, (int)prefix[2 * b], (int)prefix[2 * b + 1], (long long)batch,
+                           (long long)max_len);
+    }
     const int bf = dtype == LP_BF16;
     const int64_t group = n_heads / n_kv_heads;
     int failed = 0;
@@ -61,6 +70,8 @@ lp_status lp_cpu_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batc
             for (int64_t h = 0; h < n_heads; h++) {
                 if (scores == NULL) continue;
                 const int64_t len = lengths[b], kvh = h / group;
+                /* keys j < shared are read from cache row src (the sequence's prompt as another row holds it) */
+                const int64_t src = prefix != NULL ? prefix[2 * b] : b, shared = prefix != NULL ? prefix[2 * b + 1] : 0;
                 const int64_t qi = (b * n_heads + h) * head_dim; /* row of q / out [batch×n_heads×head_dim] */
                 if (len == 0) {
                     for (int64_t d = 0; d < head_dim; d++) lp_act_store(out, qi + d, 0.0f, bf);
@@ -69,7 +80,7 @@ lp_status lp_cpu_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batc
                 /* key j of sequence b: cache row (b·max_len + j, kvh) of [batch×max_len×n_kv_heads×head_dim] */
                 float max = -INFINITY;
                 for (int64_t j = 0; j < len; j++) {
-                    const int64_t kj = ((b * max_len + j) * n_kv_heads + kvh) * head_dim;
+                    const int64_t kj = (((j < shared ? src : b) * max_len + j) * n_kv_heads + kvh) * head_dim;
                     float s = scale * lp_decode_dot(q, qi, k_cache, kj, head_dim, bf);
                     scores[j] = s;
                     if (s > max) max = s;
@@ -79,7 +90,7 @@ lp_status lp_cpu_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batc
                 for (int64_t j = 0; j < len; j++) {
                     float p = expf(scores[j] - max);
                     sum += p;
-                    const int64_t vj = ((b * max_len + j) * n_kv_heads + kvh) * head_dim;
+                    const int64_t vj = (((j < shared ? src : b) * max_len + j) * n_kv_heads + kvh) * head_dim;
                     for (int64_t d = 0; d < head_dim; d++) acc[d] += p * lp_act_load(v_cache, vj + d, bf);
                 }
                 const float inv = (float)(1.0 / sum);

@@ -1,6 +1,7 @@
 package dev.lorapar.core;
 
 import dev.lorapar.core.ffi.LpNative;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The native ops of token generation with a KV cache: writing new keys / values into cache slots,
@@ -86,6 +87,18 @@ public final class DecodeOps {
      */
     public static void attentionDecode(Stream stream, float scale, Tensor q, Tensor kCache, Tensor vCache,
                                        Tensor lengths, Tensor out) {
+        attentionDecode(stream, scale, q, kCache, vCache, lengths, null, out);
+    }
+
+    /**
+     * {@link #attentionDecode(Stream, float, Tensor, Tensor, Tensor, Tensor, Tensor)} where sequences share a prompt
+     * held by another cache row: prefix [batch×2] I32 (nullable), row b = (cache row r, length n): keys j &lt; n of
+     * sequence b are read from row r instead of row b. The G completions of one prompt then read one copy of it
+     * (on CUDA mostly from L2, as they run side by side). r outside [0, batch) or n outside [0, maxLen] is a
+     * LoraparException on the CPU; on CUDA that sequence reads its own keys.
+     */
+    public static void attentionDecode(Stream stream, float scale, Tensor q, Tensor kCache, Tensor vCache,
+                                       Tensor lengths, Tensor prefix, Tensor out) {
         final String op = "attentionDecode";
         Check.stream(op, stream);
         Check.onStream(op, "q", q, stream);
@@ -111,11 +124,15 @@ public final class DecodeOps {
         arg(op, "vCache", vCache, stream, q.dtype(), cacheLabels, kCache.shape(), "the shape of kCache");
         arg(op, "lengths", lengths, stream, DType.I32, new String[] {"batch"}, new long[] {batch}, fromQ);
         arg(op, "out", out, stream, q.dtype(), qLabels, new long[] {batch, nHeads, headDim}, fromQ);
+        if (prefix != null) {
+            arg(op, "prefix", prefix, stream, DType.I32, new String[] {"batch", "2"}, new long[] {batch, 2}, fromQ);
+        }
         if (!Float.isFinite(scale)) {
             throw new IllegalArgumentException(op + ": scale = " + scale + ", expected a finite value");
         }
         LpNative.attentionDecode(stream.handle(), q.dtype().code(), batch, nHeads, nKvHeads, headDim, maxLen, scale,
-                q.segment(), kCache.segment(), vCache.segment(), lengths.segment(), out.segment());
+                q.segment(), kCache.segment(), vCache.segment(), lengths.segment(),
+                prefix == null ? MemorySegment.NULL : prefix.segment(), out.segment());
     }
 
     /**

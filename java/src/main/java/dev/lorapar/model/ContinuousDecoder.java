@@ -310,9 +310,9 @@ public final class ContinuousDecoder implements AutoCloseable {
             c.graph.launch(stream);
             return;
         }
-        buffers.decodeStep(n, lora, acts);
+        buffers.decodeStep(n, lora, acts, false); // rows leave on their own: each reads its own prompt copy
         if (graph) { // captured after one eager run of this shape (as LlamaGenerator does)
-            graphs.put(key, new Captured(CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts)), acts));
+            graphs.put(key, new Captured(CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts, false)), acts));
         }
     }
 

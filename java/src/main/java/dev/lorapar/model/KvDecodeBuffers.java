@@ -71,6 +71,7 @@ final class KvDecodeBuffers implements AutoCloseable {
     private final Tensor rstd;              // [rows] F32
     private final Tensor logits;            // [rows×vocab] F32
     final Tensor rowInts;                   // [3×rows] I32: positions, lengths, cache slots
+    final Tensor prefix;                    // [rows×2] I32: (cache row holding the row's prompt, its length)
     final SamplingRows sampling;            // [rows] each; ids = last sampled = next input
     private final Map<String, LayerActivations> activations = new LinkedHashMap<>(); // by rank + targets, LRU order
 
@@ -96,6 +97,7 @@ final class KvDecodeBuffers implements AutoCloseable {
             rstd = owned.empty(DType.F32, rows);
             logits = owned.empty(DType.F32, rows, c.vocabSize());
             rowInts = owned.empty(DType.I32, 3, rows);
+            prefix = owned.empty(DType.I32, rows, 2);
             sampling = SamplingRows.allocate(owned, rows);
         } catch (RuntimeException e) {
             owned.close();
@@ -136,9 +138,9 @@ final class KvDecodeBuffers implements AutoCloseable {
      * cacheRows[i] and samples its first new token with {@code params} rows [0, prompts.size()) into params.ids.
      * A prompt that repeats an earlier one of the call is not run again: the earlier one's cache positions are copied
      * into its row, and its first token is sampled from the same last row with its own settings. Synchronizes the
-     * stream.
+     * stream. Returns, per prompt, the index of the first prompt of the call equal to it (itself when first).
      */
-    void prefill(List<int[]> prompts, int[] cacheRows, SamplingRows params, LoraBinding lora) {
+    int[] prefill(List<int[]> prompts, int[] cacheRows, SamplingRows params, LoraBinding lora) {
         LlamaConfig c = weights.config();
         int n = prompts.size();
         SharedPrompts shared = SharedPrompts.of(prompts, cacheRows, maxLength);
@@ -204,6 +206,7 @@ final class KvDecodeBuffers implements AutoCloseable {
             Ops.embeddingForward(stream, lastT, xa, x.rows(0, n));   // gather each request's last prompt row
             headAndSample(n, x.rows(0, n), params);
             stream.synchronize();
+            return shared.source();
         } finally {
             scratch.forEach(Tensor::close);
         }
@@ -249,12 +252,15 @@ final class KvDecodeBuffers implements AutoCloseable {
     /**
      * One token for rows [0, n): sampling.ids → embedding → layers (cache write at rowInts' slots, decode attention
      * over rowInts' lengths) → head → sampling.ids. Launches work only (capturable into a CUDA graph).
+     * sharedPrompts: decode attention reads each row's prompt from the cache row {@link #prefix} names (rows that
+     * repeat a prompt then read one copy; the rows named must hold their prompts for the whole call).
      */
-    void decodeStep(int n, LoraBinding lora, LayerActivations acts) {
+    void decodeStep(int n, LoraBinding lora, LayerActivations acts, boolean sharedPrompts) {
         LlamaConfig c = weights.config();
         Tensor positions = rowInts.rows(0, 1).view(rows).rows(0, n);
         Tensor lengths = rowInts.rows(1, 1).view(rows).rows(0, n);
         Tensor slots = rowInts.rows(2, 1).view(rows).rows(0, n);
+        Tensor prefixRows = sharedPrompts ? prefix.rows(0, n) : null; // [n×2]
         float eps = (float) c.normEps(), scale = (float) (1.0 / Math.sqrt(c.headDim()));
         Tensor xa = x.rows(0, n); // [n×dim] the residual stream, updated in place layer by layer
         Ops.embeddingForward(stream, sampling.ids().rows(0, n), weights.embedding(), xa);
@@ -265,7 +271,7 @@ final class KvDecodeBuffers implements AutoCloseable {
             DecodeOps.kvCacheWrite(stream, a.k().view(n, c.nKvHeads(), c.headDim()),
                     a.v().view(n, c.nKvHeads(), c.headDim()), slots, kCache[l], vCache[l]);
             DecodeOps.attentionDecode(stream, scale, a.q().view(n, c.nHeads(), c.headDim()), kCache[l].rows(0, n),
-                    vCache[l].rows(0, n), lengths, a.att().view(n, c.nHeads(), c.headDim()));
+                    vCache[l].rows(0, n), lengths, prefixRows, a.att().view(n, c.nHeads(), c.headDim()));
             LayerPass.finishInPlace(stream, lora, eps, l, w, xa, a);
         }
         headAndSample(n, xa, sampling);

@@ -75,7 +75,13 @@ public final class LlamaGenerator implements AutoCloseable {
         sampling.upload(stream, settings);
         int[] cacheRows = new int[n];
         Arrays.setAll(cacheRows, r -> r);
-        buffers.prefill(prompts, cacheRows, sampling, lora);
+        int[] firstWithPrompt = buffers.prefill(prompts, cacheRows, sampling, lora);
+        int[] prefix = new int[2 * n]; // [n×2]: a repeated prompt is read from its first row (all live to the end)
+        for (int r = 0; r < n; r++) {
+            prefix[2 * r] = firstWithPrompt[r];
+            prefix[2 * r + 1] = firstWithPrompt[r] == r ? 0 : prompts.get(r).length;
+        }
+        buffers.prefix.rows(0, n).copyFromInts(stream, prefix);
         Decoding state = new Decoding(requests, options.maxLength(), tokenizer);
         CudaGraph graph = null;
         try {
@@ -88,10 +94,10 @@ public final class LlamaGenerator implements AutoCloseable {
                 if (graph != null) {
                     graph.launch(stream);
                 } else {
-                    buffers.decodeStep(n, lora, acts);
+                    buffers.decodeStep(n, lora, acts, true);
                     if (step == 0 && options.cudaGraph() && stream.device().isCuda()) {
                         // captured after one eager run
-                        graph = CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts));
+                        graph = CudaGraph.capture(stream, () -> buffers.decodeStep(n, lora, acts, true));
                     }
                 }
             }

@@ -245,7 +245,7 @@ public final class LpNative {
             C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT64));
     private static final MethodHandle LP_ATTENTION_DECODE = bind("lp_attention_decode", status(
             C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
-            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
     private static final MethodHandle LP_SAMPLE = bind("lp_sample", status(
             C_POINTER, C_INT32, C_INT64, C_INT64,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
@@ -920,11 +920,12 @@ public final class LpNative {
     /** {@code lp_attention_decode}. */
     public static void attentionDecode(MemorySegment stream, int dtype, long batch, long nHeads, long nKvHeads,
                                        long headDim, long maxLen, float scale, MemorySegment q, MemorySegment kCache,
-                                       MemorySegment vCache, MemorySegment lengths, MemorySegment out) {
+                                       MemorySegment vCache, MemorySegment lengths, MemorySegment prefix,
+                                       MemorySegment out) {
         int status;
         try {
             status = (int) LP_ATTENTION_DECODE.invokeExact(stream, dtype, batch, nHeads, nKvHeads, headDim, maxLen,
-                    scale, q, kCache, vCache, lengths, out);
+                    scale, q, kCache, vCache, lengths, prefix, out);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -8,7 +8,9 @@ import dev.lorapar.core.Device;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.tests.support.TensorScope;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Runs one token-generation op on a device from host arrays and returns its outputs. Outputs are
@@ -49,6 +51,57 @@ public final class DecodeRun {
                     s.of(dt, c.vCache, c.cacheShape()), s.of(DType.I32, LayerRun.ints(c.lengths), c.batch()), out);
             return s.read(out);
         }
+    }
+
+    /** out of decode attention with a prefix table [batch×2] (sequence b reads keys j < prefix[2b+1] from row prefix[2b]). */
+    public static float[] attentionDecode(Device dev, DType dt, DecodeCase c, int[] prefix) {
+        try (TensorScope s = new TensorScope(dev)) {
+            Tensor out = s.poisoned(dt, c.qShape());
+            DecodeOps.attentionDecode(s.stream(), c.scale, s.of(dt, c.q, c.qShape()), s.of(dt, c.kCache, c.cacheShape()),
+                    s.of(dt, c.vCache, c.cacheShape()), s.of(DType.I32, LayerRun.ints(c.lengths), c.batch()),
+                    s.of(DType.I32, LayerRun.ints(prefix), c.batch(), 2), out);
+            return s.read(out);
+        }
+    }
+
+    /**
+     * A prefix table for c: some sequences (roots) read only their own keys; each other one reads its first n keys from
+     * a random root, n in [0, maxLen].
+     */
+    public static int[] randomPrefix(Rng rng, DecodeCase c) {
+        int batch = c.batch();
+        int[] prefix = new int[2 * batch];
+        List<Integer> roots = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            if (roots.isEmpty() || rng.nextInt(3) == 0) {
+                roots.add(b);
+                prefix[2 * b] = b;
+            } else {
+                prefix[2 * b] = roots.get(rng.nextInt(roots.size()));
+                prefix[2 * b + 1] = rng.between(0, c.maxLen);
+            }
+        }
+        return prefix;
+    }
+
+    /**
+     * c's caches with each sequence's shared positions (j < prefix[2b+1]) set from its prefix row (fromRow) or to NaN
+     * (!fromRow: a kernel that reads them there fails). Roots' rows are never changed.
+     */
+    public static DecodeCase withSharedPositions(DecodeCase c, int[] prefix, boolean fromRow) {
+        float[] k = c.kCache.clone(), v = c.vCache.clone();
+        int row = c.nKvHeads * c.headDim;
+        for (int b = 0; b < c.batch(); b++) {
+            int src = prefix[2 * b], n = prefix[2 * b + 1];
+            for (int j = 0; j < n; j++) {
+                int to = (b * c.maxLen + j) * row, from = (src * c.maxLen + j) * row;
+                for (int e = 0; e < row; e++) {
+                    k[to + e] = fromRow ? c.kCache[from + e] : Float.NaN;
+                    v[to + e] = fromRow ? c.vCache[from + e] : Float.NaN;
+                }
+            }
+        }
+        return new DecodeCase(c.nHeads, c.nKvHeads, c.headDim, c.maxLen, c.scale, c.lengths, c.q, k, v);
     }
 
     /** {kCache, vCache} [cacheSlots×nKvHeads×headDim] after writing rows k, v [rows×nKvHeads×headDim] to slot. */

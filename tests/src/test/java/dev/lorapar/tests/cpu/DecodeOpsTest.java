@@ -87,6 +87,49 @@ class DecodeOpsTest {
             }
     }
 
+    /**
+     * With a prefix table, a sequence reads its first n keys from another cache row: equal to the reference on caches
+     * where those positions were copied into its own row, while its own copies are NaN.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void attentionDecodeReadsSharedPrefixes(DType dt, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] hk : new int[][] {{4, 4}, {6, 2}, {3, 1}}) {
+            int headDim = rng.pick(3, 8, 17), maxLen = rng.pick(5, 19), batch = rng.between(2, 6);
+            DecodeCase c = DecodeRun.decodeCase(rng, dt, lengths(rng, batch, maxLen, true), hk[0], hk[1], headDim,
+                    maxLen);
+            int[] prefix = DecodeRun.randomPrefix(rng, c);
+            DecodeCase copied = DecodeRun.withSharedPositions(c, prefix, true);
+            String ctx = "heads=" + hk[0] + "/" + hk[1] + " headDim=" + headDim + " lengths="
+                    + Arrays.toString(c.lengths()) + " prefix=" + Arrays.toString(prefix) + " " + rng.tag();
+            float[] out = DecodeRun.attentionDecode(CPU, dt, DecodeRun.withSharedPositions(c, prefix, false), prefix);
+            double[] ref = DecodeRef.attentionDecode(d(copied.q()), d(copied.kCache()), d(copied.vCache()),
+                    c.lengths(), hk[0], hk[1], headDim, maxLen, c.scale());
+            assertRowsOfEmptySequencesZero(out, c, ctx);
+            if (Arrays.stream(c.lengths()).anyMatch(l -> l > 0))
+                Numerics.assertClose("out", out, ref, tol(dt), ctx);
+        }
+    }
+
+    @Test
+    void attentionDecodeRejectsBadPrefixes() {
+        DecodeCase c = new DecodeCase(2, 1, 4, 3, 0.5f, new int[] {1, 2}, new float[16], new float[24], new float[24]);
+        for (int[] bad : new int[][] {{0, 0, 2, 1}, {0, 0, -1, 1}, {0, 0, 0, 4}, {0, -1, 0, 0}}) {
+            LoraparException e = assertThrows(LoraparException.class,
+                    () -> DecodeRun.attentionDecode(CPU, DType.F32, c, bad), Arrays.toString(bad));
+            assertEquals(NativeStatus.INVALID_ARGUMENT, e.status());
+            assertTrue(e.getMessage().contains("prefix"), e.getMessage());
+        }
+        try (TensorScope s = new TensorScope(CPU)) {
+            Tensor q = s.zeros(DType.F32, 2, 2, 4), cache = s.zeros(DType.F32, 2, 3, 1, 4);
+            Tensor lengths = s.zeros(DType.I32, 2), wrong = s.zeros(DType.I32, 2, 3);
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> DecodeOps.attentionDecode(s.stream(), 1.0f, q, cache, cache, lengths, wrong, q));
+            assertTrue(shape.getMessage().contains("prefix"), shape.getMessage());
+        }
+    }
+
     static void assertRowsOfEmptySequencesZero(float[] out, DecodeCase c, String ctx) {
         int row = c.nHeads() * c.headDim();
         for (int b = 0; b < c.batch(); b++)

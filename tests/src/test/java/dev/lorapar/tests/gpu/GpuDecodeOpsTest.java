@@ -49,10 +49,13 @@ class GpuDecodeOpsTest {
 
     static double tol(DType dt) { return dt == DType.F32 ? 1e-5 : 1e-2; }
 
-    /** {nHeads, nKvHeads, headDim, maxLen, batch}: LLaMA-2-7B MHA and GQA shapes, odd and unvectorised ones. */
+    /**
+     * {nHeads, nKvHeads, headDim, maxLen, batch}: LLaMA-2-7B MHA and GQA shapes, odd and unvectorised ones; one chunk
+     * per sequence (normalised by the partial kernel, no combine pass) for MHA at batch 64 and 3, GQA and odd dims.
+     */
     static final int[][] DECODE_SHAPES = {
         {32, 32, 128, 300, 3}, {32, 8, 128, 700, 2}, {12, 4, 64, 129, 5}, {6, 2, 20, 33, 3}, {8, 1, 256, 90, 2},
-        {16, 16, 96, 65, 4}, {10, 1, 7, 5, 3}, {64, 8, 128, 64, 1},
+        {16, 16, 96, 65, 4}, {10, 1, 7, 5, 3}, {64, 8, 128, 64, 1}, {32, 32, 128, 200, 64}, {8, 8, 40, 37, 3},
     };
 
     @ParameterizedTest
@@ -73,6 +76,23 @@ class GpuDecodeOpsTest {
                 if (lengths[b] == 0)
                     for (int i = b * sh[0] * sh[2]; i < (b + 1) * sh[0] * sh[2]; i++)
                         assertEquals(0.0f, cuda[i], "out[" + i + "] of an empty sequence " + ctx);
+        }
+    }
+
+    /** Shared prompts read from their prefix rows (their own copies NaN), against the CPU, MHA and GQA, one and several chunks. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void attentionDecodeSharedPrefixMatchesCpu(DType dt, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] sh : new int[][] {{32, 32, 128, 384, 64}, {32, 8, 128, 700, 5}, {8, 8, 40, 37, 6}}) {
+            int[] lengths = new int[sh[4]];
+            for (int b = 0; b < lengths.length; b++) lengths[b] = rng.between(0, sh[3]);
+            DecodeCase c = DecodeRun.decodeCase(rng, dt, lengths, sh[0], sh[1], sh[2], sh[3]);
+            int[] prefix = DecodeRun.randomPrefix(rng, c);
+            DecodeCase poisoned = DecodeRun.withSharedPositions(c, prefix, false);
+            String ctx = "shape=" + Arrays.toString(sh) + " prefix=" + Arrays.toString(prefix) + " " + rng.tag();
+            Numerics.assertClose("out", DecodeRun.attentionDecode(gpu(), dt, poisoned, prefix),
+                    DecodeRun.attentionDecode(CPU, dt, poisoned, prefix), tol(dt), "cuda vs cpu " + ctx);
         }
     }
 

@@ -68,6 +68,20 @@ class GpuLoraTest {
             }
     }
 
+    /**
+     * The thin up-projection kernel (y += scale·u·B'ᵀ for m ≤ 128, rank ≤ 64): decode-step rows, 16-byte path (n and r
+     * multiples of 8) and element path (r = 12, n = 4099), beta 0 and 1, both dtypes.
+     */
+    @Test
+    void thinUpProjectionDecodeShapes(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] mnr : new int[][] {{64, 4096, 8}, {64, 4096, 64}, {7, 4096, 16}, {64, 4099, 8}, {33, 4096, 12}})
+            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+                compareAll(new LoraCase(rng, mnr[0], 520, mnr[1], mnr[2], dt, MaskMode.GRADIENT, null, null,
+                        rng.nextBoolean() ? 0f : 1f), rng);
+            }
+    }
+
     /** A LLaMA-2-7B-like q projection on 257 tokens (d_in = 4096, r = 8; d_out trimmed to 1031 to keep the CPU side fast). */
     @Test
     void llamaLikeShapes(TestInfo info) {
