@@ -37,15 +37,22 @@ lp_status lp_cuda_gemm_prepare(lp_stream stream);
 lp_status lp_cuda_scale_matrix(lp_stream stream, void *c, lp_dtype dtype, int64_t rows, int64_t cols, int64_t ldc,
                                int64_t stride_c, int64_t batch, float beta);
 
-/* The LoRA down projection u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k], all rows contiguous, dtype F32 or BF16) and
- * up projection y [m×n] += scale · u · B'ᵀ (B' stored [n×r]) by lora_thin.cu's kernels instead of cuBLASLt, when
- * lp_cuda_thin_down_applies(m, r): the few rows of a decode step. */
+/* The LoRA paths of a group of projections of one input x [m×k] (dtype F32 or BF16, rows contiguous): down
+ * projections u_i [m×r] = x · A'_iᵀ (A'_i stored [r×k]) and up projections y_i [m×n_i] += scale · u_i · B'_iᵀ (B'_i
+ * stored [n_i×r]) by lora_thin.cu's kernels instead of cuBLASLt, when lp_cuda_thin_down_applies(m, r): the few rows of
+ * a decode step. Two launches for the whole group (A' and B' already masked as the mode requires). */
 #define LP_THIN_MAX_ROWS 128
 #define LP_THIN_MAX_RANK 64
+struct lp_thin_group {
+    const void *a[LP_LORA_GROUP_MAX]; /* A'_i [r×k] */
+    const void *b[LP_LORA_GROUP_MAX]; /* B'_i [n_i×r] */
+    void *u[LP_LORA_GROUP_MAX];       /* u_i [m×r] */
+    void *y[LP_LORA_GROUP_MAX];       /* y_i [m×n_i] */
+    int64_t n[LP_LORA_GROUP_MAX];
+    int count;
+};
 bool lp_cuda_thin_down_applies(int64_t m, int64_t r);
-lp_status lp_cuda_thin_down_projection(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r,
-                                       const void *x, const void *a, void *u);
-lp_status lp_cuda_thin_up_projection(lp_stream stream, lp_dtype dtype, int64_t m, int64_t n, int64_t r, float scale,
-                                     const void *u, const void *b, void *y);
+lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, float scale,
+                                  const void *x, const lp_thin_group &g);
 
 #endif /* LORAPAR_CUDA_GEMM_CUH */

@@ -125,17 +125,20 @@ static lp_status lp_lora_path(lp_stream stream, lp_dtype dtype, int64_t m, int64
     if (r == 0) return LP_OK;
     const void *a_eff = NULL, *b_eff = NULL;
     LP_CHECK(lp_effective_adapters(stream, dtype, k, n, r, a, mask_a, b, mask_b, mask_mode, &a_eff, &b_eff));
-    /* u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k]); a decode step's few rows by the thin kernel */
-    if (lp_cuda_thin_down_applies(m, r))
-        LP_CHECK(lp_cuda_thin_down_projection(stream, dtype, m, k, r, x, a_eff, u));
-    else
-        LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
-    /* y [m×n] += scale · u [m×r] · B'ᵀ (B' stored [n×r]); a decode step's few rows by the thin kernel */
-    if (lp_cuda_thin_down_applies(m, r))
-        LP_CHECK(lp_cuda_thin_up_projection(stream, dtype, m, n, r, scale, u, b_eff, y));
-    else
-        LP_CHECK(lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, 1.0f, y, dtype, dtype));
-    return LP_OK;
+    if (lp_cuda_thin_down_applies(m, r)) { /* a decode step's few rows: the thin kernels, a group of one */
+        lp_thin_group g = {};
+        g.a[0] = a_eff;
+        g.b[0] = b_eff;
+        g.u[0] = u;
+        g.y[0] = y;
+        g.n[0] = n;
+        g.count = 1;
+        return lp_cuda_thin_lora_group(stream, dtype, m, k, r, scale, x, g);
+    }
+    /* u [m×r] = x [m×k] · A'ᵀ (A' stored [r×k]) */
+    LP_CHECK(lp_matmul(stream, 0, 1, m, r, k, 1.0f, x, a_eff, 0.0f, u, dtype, dtype));
+    /* y [m×n] += scale · u [m×r] · B'ᵀ (B' stored [n×r]) */
+    return lp_matmul(stream, 0, 1, m, n, r, scale, u, b_eff, 1.0f, y, dtype, dtype);
 }
 
 /* ---------------------------------------------------------------------------------------- entries */
@@ -147,6 +150,37 @@ extern "C" lp_status lp_cuda_lora_forward(lp_stream stream, lp_dtype dtype, int6
     LP_CHECK(lp_cuda_use_device(stream->device));
     LP_CHECK(lp_check_lora_dtype("lp_lora_forward", dtype));
     return lp_lora_path(stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u, y);
+}
+
+/* A group with no forward masks in use runs its decode rows as one thin group (two launches); anything else one
+ * projection at a time. */
+extern "C" lp_status lp_cuda_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, int64_t k,
+                                                const int64_t *n, int64_t r, float scale, const void *x,
+                                                const void *const *a, const uint8_t *const *mask_a,
+                                                const void *const *b, const uint8_t *const *mask_b,
+                                                lp_mask_mode mask_mode, void *const *u, void *const *y) {
+    LP_CHECK(lp_cuda_use_device(stream->device));
+    LP_CHECK(lp_check_lora_dtype("lp_lora_forward_group", dtype));
+    bool forward_masks = false;
+    for (int64_t i = 0; i < count; i++)
+        forward_masks |= mask_mode == LP_MASK_FORWARD &&
+                         ((mask_a != NULL && mask_a[i] != NULL) || (mask_b != NULL && mask_b[i] != NULL));
+    if (r > 0 && !forward_masks && lp_cuda_thin_down_applies(m, r)) {
+        lp_thin_group g = {};
+        for (int64_t i = 0; i < count; i++) {
+            g.a[i] = a[i];
+            g.b[i] = b[i];
+            g.u[i] = u[i];
+            g.y[i] = y[i];
+            g.n[i] = n[i];
+        }
+        g.count = (int)count;
+        return lp_cuda_thin_lora_group(stream, dtype, m, k, r, scale, x, g);
+    }
+    for (int64_t i = 0; i < count; i++)
+        LP_CHECK(lp_lora_path(stream, dtype, m, k, n[i], r, scale, x, a[i], mask_a == NULL ? NULL : mask_a[i], b[i],
+                              mask_b == NULL ? NULL : mask_b[i], mask_mode, u[i], y[i]));
+    return LP_OK;
 }
 
 /*

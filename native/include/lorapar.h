@@ -139,6 +139,24 @@ LP_API lp_status lp_lora_forward(lp_stream stream, lp_dtype dtype,
                                  const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,
                                  void *u, void *y);
 
+/* Projections a lp_lora_forward_group call takes at most. */
+#define LP_LORA_GROUP_MAX 4
+
+/*
+ * The LoRA paths of `count` (1..LP_LORA_GROUP_MAX) projections of one input, e.g. q, k and v of a layer: for each
+ * i < count, as lp_lora_forward with n = n[i], a = a[i], …:
+ *   u[i]  = x · (a[i] ⊙ mask_a[i])ᵀ               u[i] [m×r]
+ *   y[i] += scale · u[i] · (b[i] ⊙ mask_b[i])ᵀ     y[i] [m×n[i]]
+ * x [m×k]; one rank r, scale and mask mode for all. n, a, b, u, y: host arrays of count entries; mask_a / mask_b:
+ * NULL (no masks) or host arrays whose entries may be NULL. The y[i] and u[i] must not overlap each other or x.
+ * The CUDA backend runs the few rows of a decode step (m ≤ 128, r ≤ 64) as two launches for the whole group.
+ */
+LP_API lp_status lp_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count,
+                                       int64_t m, int64_t k, const int64_t *n, int64_t r, float scale,
+                                       const void *x, const void *const *a, const uint8_t *const *mask_a,
+                                       const void *const *b, const uint8_t *const *mask_b,
+                                       lp_mask_mode mask_mode, void *const *u, void *const *y);
+
 /*
  * Base linear layer plus LoRA path in one call: y = x · wᵀ (+ beta·y) + scale · (x·(a⊙ma)ᵀ)·(b⊙mb)ᵀ.
  * w [n×k] of `dtype`. u [m×r] as in lp_lora_forward. The CUDA backend may fuse the two.

@@ -106,6 +106,11 @@ lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm);
     lp_status P##lora_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,    \
                               float scale, const void *x, const void *a, const uint8_t *mask_a, const void *b, \
                               const uint8_t *mask_b, lp_mask_mode mask_mode, void *u, void *y);                \
+    lp_status P##lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, int64_t k,     \
+                                    const int64_t *n, int64_t r, float scale, const void *x,                   \
+                                    const void *const *a, const uint8_t *const *mask_a, const void *const *b,  \
+                                    const uint8_t *const *mask_b, lp_mask_mode mask_mode, void *const *u,      \
+                                    void *const *y);                                                           \
     lp_status P##lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n,        \
                                      int64_t r, float scale, const void *x, const void *w, float beta,         \
                                      const void *a, const uint8_t *mask_a, const void *b,                      \

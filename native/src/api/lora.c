@@ -1,4 +1,4 @@
-/* lora.c — public masked LoRA entry points: lp_lora_forward, lp_lora_linear_forward, lp_lora_backward,
+/* lora.c — public masked LoRA entry points: lp_lora_forward, lp_lora_forward_group, lp_lora_linear_forward, lp_lora_backward,
  * lp_lora_linear_backward, lp_mask_apply. Validate everything, then dispatch on the stream's device. */
 #include "common/validate.h"
 
@@ -42,6 +42,28 @@ lp_status lp_lora_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k
     LP_TRY(lp_check_matrix(fn, "y", y, m, n));
     return LP_DISPATCH(stream, lora_forward, stream, dtype, m, k, n, r, scale, x, a, mask_a, b, mask_b, mask_mode, u,
                        y);
+}
+
+lp_status lp_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, int64_t k,
+                                const int64_t *n, int64_t r, float scale, const void *x, const void *const *a,
+                                const uint8_t *const *mask_a, const void *const *b, const uint8_t *const *mask_b,
+                                lp_mask_mode mask_mode, void *const *u, void *const *y) {
+    static const char fn[] = "lp_lora_forward_group";
+    LP_TRY(lp_check_stream(fn, stream));
+    if (count < 1 || count > LP_LORA_GROUP_MAX)
+        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: count is %lld, expected 1..%d", fn, (long long)count,
+                       LP_LORA_GROUP_MAX);
+    if (n == NULL || a == NULL || b == NULL || u == NULL || y == NULL)
+        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays n, a, b, u and y must not be NULL", fn);
+    LP_TRY(lp_check_matrix(fn, "x", x, m, k));
+    for (int64_t i = 0; i < count; i++) {
+        LP_TRY(lp_check_lora_shape(fn, dtype, m, k, n[i], r, scale, mask_mode));
+        LP_TRY(lp_check_lora_adapter(fn, k, n[i], r, a[i], b[i]));
+        LP_TRY(lp_check_matrix(fn, "u[i]", u[i], m, r));
+        LP_TRY(lp_check_matrix(fn, "y[i]", y[i], m, n[i]));
+    }
+    return LP_DISPATCH(stream, lora_forward_group, stream, dtype, count, m, k, n, r, scale, x, a, mask_a, b, mask_b,
+                       mask_mode, u, y);
 }
 
 lp_status lp_lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,

@@ -62,6 +62,19 @@ lp_status lp_cpu_lora_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64
     return status;
 }
 
+lp_status lp_cpu_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, int64_t k,
+                                    const int64_t *n, int64_t r, float scale, const void *x, const void *const *a,
+                                    const uint8_t *const *mask_a, const void *const *b, const uint8_t *const *mask_b,
+                                    lp_mask_mode mask_mode, void *const *u, void *const *y) {
+    for (int64_t i = 0; i < count; i++) {
+        lp_status status = lp_cpu_lora_forward(stream, dtype, m, k, n[i], r, scale, x, a[i],
+                                               mask_a == NULL ? NULL : mask_a[i], b[i],
+                                               mask_b == NULL ? NULL : mask_b[i], mask_mode, u[i], y[i]);
+        if (status != LP_OK) return status;
+    }
+    return LP_OK;
+}
+
 lp_status lp_cpu_lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
                                      float scale, const void *x, const void *w, float beta, const void *a,
                                      const uint8_t *mask_a, const void *b, const uint8_t *mask_b,

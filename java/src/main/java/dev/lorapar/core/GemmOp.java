@@ -11,7 +11,8 @@ final class GemmOp {
 
     /**
      * c = alpha·op(a)·op(b) + beta·c. 2-D: a [m×k] ([k×m] when transA), b [k×n] ([n×k] when transB),
-     * c [m×n]. 3-D: the same with a leading [batch] on all three.
+     * c [m×n]. 3-D: the same with a leading [batch] on all three; or a 2-D a shared by every matrix of a 3-D b and c
+     * (one strided-batch call with a's batch stride 0, e.g. x·W{q,k,v}ᵀ over stacked weights).
      */
     static void gemm(Stream stream, boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta,
                      Tensor c) {
@@ -30,8 +31,9 @@ final class GemmOp {
             throw new IllegalArgumentException(op + ": a has shape " + Arrays.toString(a.shape())
                     + ", expected 2-D [rows, cols] or 3-D [batch, rows, cols]");
         }
-        boolean batched = a.rank() == 3;
-        long batch = batched ? a.dim(0) : 1;
+        boolean sharedA = a.rank() == 2 && b.rank() == 3; // a broadcast over b's batch
+        boolean batched = a.rank() == 3 || sharedA;
+        long batch = a.rank() == 3 ? a.dim(0) : sharedA ? b.dim(0) : 1;
         long aRows = a.dim(-2);
         long aCols = a.dim(-1);
         long m = transA ? aCols : aRows;
@@ -59,7 +61,7 @@ final class GemmOp {
         long ldb = Math.max(1, bCols);
         long ldc = Math.max(1, n);
         LpNative.gemm(stream.handle(), transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
-                a.segment(), lda, aRows * aCols,
+                a.segment(), lda, sharedA ? 0 : aRows * aCols,
                 b.segment(), ldb, b.dim(-2) * bCols,
                 beta, c.segment(), ldc, m * n,
                 batch, a.dtype().code(), c.dtype().code());

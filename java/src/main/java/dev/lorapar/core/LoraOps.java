@@ -75,6 +75,61 @@ final class LoraOps {
                 segmentOrNull(maskA), b.segment(), segmentOrNull(maskB), mode.code(), u.segment(), y.segment());
     }
 
+    /** For each projection i of a group sharing x: u[i] = x·(a[i]⊙ma[i])ᵀ; y[i] += scale·u[i]·(b[i]⊙mb[i])ᵀ. */
+    static void forwardGroup(Stream stream, float scale, Tensor x, Tensor[] a, Tensor[] maskA, Tensor[] b,
+                             Tensor[] maskB, MaskMode mode, Tensor[] u, Tensor[] y) {
+        final String op = "loraForwardGroup";
+        Objects.requireNonNull(a, op + ": a is null");
+        int count = a.length;
+        if (count < 1 || count > GROUP_MAX) {
+            throw new IllegalArgumentException(op + ": " + count + " projections, expected 1.." + GROUP_MAX);
+        }
+        for (Object[] array : new Object[][] {b, u, y, maskA == null ? a : maskA, maskB == null ? a : maskB}) {
+            if (array == null || array.length != count) {
+                throw new IllegalArgumentException(op + ": a, b, u, y (and maskA, maskB when given) must hold "
+                        + count + " tensors each");
+            }
+        }
+        long[] n = new long[count];
+        MemorySegment[] as = new MemorySegment[count], bs = new MemorySegment[count], us = new MemorySegment[count],
+                ys = new MemorySegment[count], mas = new MemorySegment[count], mbs = new MemorySegment[count];
+        long r = -1;
+        for (int i = 0; i < count; i++) {
+            Tensor ma = maskA == null ? null : maskA[i], mb = maskB == null ? null : maskB[i];
+            String item = op + " (projection " + i + ")";
+            Dims d = operands(item, stream, x, a[i], ma, b[i], mb, mode);
+            if (r >= 0 && d.r != r) {
+                throw new IllegalArgumentException(op + ": projection " + i + " has rank " + d.r + ", projection 0 "
+                        + r + " (one rank per group)");
+            }
+            r = d.r;
+            operand(item, "u", u[i], x, stream, new String[] {"m", "r"}, new long[] {d.m, d.r},
+                    d.fromX + " and " + d.fromA);
+            operand(item, "y", y[i], x, stream, new String[] {"m", "n"}, new long[] {d.m, d.n},
+                    d.fromX + " and " + d.fromB);
+            n[i] = d.n;
+            as[i] = a[i].segment();
+            bs[i] = b[i].segment();
+            us[i] = u[i].segment();
+            ys[i] = y[i].segment();
+            mas[i] = segmentOrNull(ma);
+            mbs[i] = segmentOrNull(mb);
+        }
+        for (int i = 0; i < count; i++) {
+            for (int j = 0; j < count; j++) {
+                if (y[i] == x || u[i] == x || (i != j && (y[i] == y[j] || u[i] == u[j] || u[i] == y[j]))) {
+                    throw new IllegalArgumentException(op + ": u and y of the projections must be distinct tensors, "
+                            + "none of them x");
+                }
+            }
+        }
+        LpNative.loraForwardGroup(stream.handle(), x.dtype().code(), x.dim(0), x.dim(1), n, r, scale, x.segment(), as,
+                maskA == null ? null : mas, bs, maskB == null ? null : mbs, mode.code(), us, ys);
+    }
+
+    /** Projections one {@link #forwardGroup} call takes at most (LP_LORA_GROUP_MAX). */
+    static final int GROUP_MAX = 4;
+
     /** y = x·wᵀ (+ beta·y) + scale·(x·(a⊙ma)ᵀ)·(b⊙mb)ᵀ, w [n×k]. */
     static void linearForward(Stream stream, float scale, Tensor x, Tensor w, float beta, Tensor a, Tensor maskA,
                               Tensor b, Tensor maskB, MaskMode mode, Tensor u, Tensor y) {

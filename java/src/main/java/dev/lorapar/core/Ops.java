@@ -89,7 +89,8 @@ public final class Ops {
     /**
      * c = alpha·op(a)·op(b) + beta·c with fp32 accumulation. 2-D: op(a) [m×k] (a stored [m×k], or [k×m] when
      * transA), op(b) [k×n] (b stored [k×n], or [n×k] when transB), c [m×n]. 3-D: a strided batch, all three
-     * [batch×rows×cols] with equal batch. a and b F32 or BF16 (the same); c F32 or a's dtype. beta = 0 means
+     * [batch×rows×cols] with equal batch, or a 2-D a shared by every matrix of a 3-D b and c (batch stride 0: e.g.
+     * x·W{q,k,v}ᵀ over stacked weights in one call). a and b F32 or BF16 (the same); c F32 or a's dtype. beta = 0 means
      * c is not read. c must not be a or b.
      */
     public static void gemm(Stream stream, boolean transA, boolean transB, float alpha, Tensor a, Tensor b,
@@ -107,6 +108,17 @@ public final class Ops {
     public static void loraForward(Stream stream, float scale, Tensor x, Tensor a, Tensor maskA, Tensor b,
                                    Tensor maskB, MaskMode mode, Tensor u, Tensor y) {
         LoraOps.forward(stream, scale, x, a, maskA, b, maskB, mode, u, y);
+    }
+
+    /**
+     * The LoRA paths of up to 4 projections of one input (e.g. q, k, v of a layer): for each i, as
+     * {@link #loraForward} with a[i], maskA[i], b[i], maskB[i], u[i], y[i]; one rank for all. maskA / maskB null
+     * (no masks) or arrays with null entries. On CUDA a decode step's few rows (m ≤ 128, r ≤ 64) run as two launches
+     * for the whole group. u and y tensors must be distinct, none of them x.
+     */
+    public static void loraForwardGroup(Stream stream, float scale, Tensor x, Tensor[] a, Tensor[] maskA, Tensor[] b,
+                                        Tensor[] maskB, MaskMode mode, Tensor[] u, Tensor[] y) {
+        LoraOps.forwardGroup(stream, scale, x, a, maskA, b, maskB, mode, u, y);
     }
 
     /**

@@ -32,9 +32,19 @@ final class LayerPass {
         float scale = lora.scale();
         MaskMode mode = lora.maskMode();
         Ops.rmsnormForward(s, eps, xIn, w.attentionNorm(), a.h1(), a.rstd1());
-        LinearPass.forward(s, a.h1(), w.wq(), 0f, lora.pair(layer, LoraTarget.Q), scale, mode, a.u(LoraTarget.Q), a.q());
-        LinearPass.forward(s, a.h1(), w.wk(), 0f, lora.pair(layer, LoraTarget.K), scale, mode, a.u(LoraTarget.K), a.k());
-        LinearPass.forward(s, a.h1(), w.wv(), 0f, lora.pair(layer, LoraTarget.V), scale, mode, a.u(LoraTarget.V), a.v());
+        if (w.qkv() != null && a.qkv() != null) { // q, k, v [3×T×dim] by one batched GEMM over W{q,k,v} [3×dim×dim]
+            LinearPass.forwardStacked(s, a.h1(), w.qkv(), a.qkv(), new LoraPair[] {lora.pair(layer, LoraTarget.Q),
+                    lora.pair(layer, LoraTarget.K), lora.pair(layer, LoraTarget.V)}, scale, mode,
+                    new Tensor[] {a.u(LoraTarget.Q), a.u(LoraTarget.K), a.u(LoraTarget.V)},
+                    new Tensor[] {a.q(), a.k(), a.v()});
+        } else {
+            LinearPass.forward(s, a.h1(), w.wq(), 0f, lora.pair(layer, LoraTarget.Q), scale, mode, a.u(LoraTarget.Q),
+                    a.q());
+            LinearPass.forward(s, a.h1(), w.wk(), 0f, lora.pair(layer, LoraTarget.K), scale, mode, a.u(LoraTarget.K),
+                    a.k());
+            LinearPass.forward(s, a.h1(), w.wv(), 0f, lora.pair(layer, LoraTarget.V), scale, mode, a.u(LoraTarget.V),
+                    a.v());
+        }
         Ops.rope(s, a.q().view(tokens, c.nHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
         Ops.rope(s, a.k().view(tokens, c.nKvHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
     }
@@ -63,10 +73,16 @@ final class LayerPass {
         LinearPass.forward(s, a.att(), w.wo(), 1f, lora.pair(layer, LoraTarget.O), scale, mode, a.u(LoraTarget.O),
                 mid);
         Ops.rmsnormForward(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2());
-        LinearPass.forward(s, a.h2(), w.wGate(), 0f, lora.pair(layer, LoraTarget.GATE), scale, mode,
-                a.u(LoraTarget.GATE), a.gate());
-        LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode, a.u(LoraTarget.UP),
-                a.up());
+        if (w.gateUp() != null) { // gate, up [2×T×hidden] by one batched GEMM over W{gate,up} [2×hidden×dim]
+            LinearPass.forwardStacked(s, a.h2(), w.gateUp(), a.gateUp(), new LoraPair[] {
+                    lora.pair(layer, LoraTarget.GATE), lora.pair(layer, LoraTarget.UP)}, scale, mode,
+                    new Tensor[] {a.u(LoraTarget.GATE), a.u(LoraTarget.UP)}, new Tensor[] {a.gate(), a.up()});
+        } else {
+            LinearPass.forward(s, a.h2(), w.wGate(), 0f, lora.pair(layer, LoraTarget.GATE), scale, mode,
+                    a.u(LoraTarget.GATE), a.gate());
+            LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode,
+                    a.u(LoraTarget.UP), a.up());
+        }
         Ops.swigluForward(s, a.gate(), a.up(), a.act());
         if (out != mid) {
             Ops.copy(s, mid, out);

@@ -24,6 +24,36 @@ final class LinearPass {
     }
 
     /**
+     * Several projections of one input through stacked weights: ys = x·wsᵀ (one batched GEMM), then the LoRA terms
+     * (u = x·A'ᵀ [m×r], y += scale·u·B'ᵀ) of the projections with a bound pair in one group call. x [m×in], ws [count×out×in], ys
+     * [count×m×out] whose matrices are ys[i]; pairs, us, ys per projection (pairs[i] null: none).
+     */
+    static void forwardStacked(Stream stream, Tensor x, Tensor ws, Tensor ysStack, LoraPair[] pairs, float scale,
+                               MaskMode mode, Tensor[] us, Tensor[] ys) {
+        Ops.gemm(stream, false, true, 1f, x, ws, 0f, ysStack);
+        int bound = 0;
+        for (LoraPair pair : pairs) {
+            bound += pair == null ? 0 : 1;
+        }
+        if (bound == 0) {
+            return;
+        }
+        Tensor[] a = new Tensor[bound], maskA = new Tensor[bound], b = new Tensor[bound], maskB = new Tensor[bound],
+                u = new Tensor[bound], y = new Tensor[bound];
+        for (int i = 0, j = 0; i < pairs.length; i++) {
+            if (pairs[i] != null) {
+                a[j] = pairs[i].a();
+                maskA[j] = pairs[i].maskA();
+                b[j] = pairs[i].b();
+                maskB[j] = pairs[i].maskB();
+                u[j] = us[i];
+                y[j++] = ys[i];
+            }
+        }
+        Ops.loraForwardGroup(stream, scale, x, a, maskA, b, maskB, mode, u, y);
+    }
+
+    /**
      * dx = dy·W (+ LoRA term) + betaDx·dx; da, db (F32, nullable) the masked LoRA gradients, added on when
      * accumulate; dW (F32 [out×in], nullable) += dyᵀ·x. x [m×in], dy [m×out], u [m×r] from the forward, g [m×r]
      * scratch, dx [m×in] nullable.

@@ -151,6 +151,12 @@ public final class LpNative {
             C_POINTER, C_POINTER, C_POINTER,
             C_POINTER, C_POINTER, C_INT32,
             C_POINTER, C_POINTER));
+    private static final MethodHandle LP_LORA_FORWARD_GROUP = bind("lp_lora_forward_group", status(
+            C_POINTER, C_INT32, C_INT64,
+            C_INT64, C_INT64, C_POINTER, C_INT64, C_FLOAT,
+            C_POINTER, C_POINTER, C_POINTER,
+            C_POINTER, C_POINTER, C_INT32,
+            C_POINTER, C_POINTER));
     private static final MethodHandle LP_LORA_LINEAR_FORWARD = bind("lp_lora_linear_forward", status(
             C_POINTER, C_INT32,
             C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
@@ -597,6 +603,37 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_lora_forward", status);
+    }
+
+    /**
+     * {@code lp_lora_forward_group}: n, a, b, u, y of one length (the group); maskA / maskB null (no masks) or of that
+     * length with null entries for unmasked projections. The pointer arrays live in a confined arena for the call.
+     */
+    public static void loraForwardGroup(MemorySegment stream, int dtype, long m, long k, long[] n, long r,
+                                        float scale, MemorySegment x, MemorySegment[] a, MemorySegment[] maskA,
+                                        MemorySegment[] b, MemorySegment[] maskB, int maskMode, MemorySegment[] u,
+                                        MemorySegment[] y) {
+        int status;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment nArray = arena.allocateFrom(ValueLayout.JAVA_LONG, n);
+            MemorySegment masksA = maskA == null ? MemorySegment.NULL : pointers(arena, maskA);
+            MemorySegment masksB = maskB == null ? MemorySegment.NULL : pointers(arena, maskB);
+            status = (int) LP_LORA_FORWARD_GROUP.invokeExact(stream, dtype, (long) n.length, m, k, nArray, r, scale, x,
+                    pointers(arena, a), masksA, pointers(arena, b), masksB, maskMode, pointers(arena, u),
+                    pointers(arena, y));
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_lora_forward_group", status);
+    }
+
+    /** A C array of pointers (null entries become NULL) allocated in arena. */
+    private static MemorySegment pointers(Arena arena, MemorySegment[] values) {
+        MemorySegment array = arena.allocate(C_POINTER, values.length);
+        for (int i = 0; i < values.length; i++) {
+            array.setAtIndex(C_POINTER, i, nullable(values[i]));
+        }
+        return array;
     }
 
     /** {@code lp_lora_linear_forward}; null masks become C NULL. */

@@ -12,11 +12,11 @@ import dev.lorapar.tests.support.TensorScope;
 /**
  * One GEMM problem with its inputs (already rounded to their dtypes, so the tensors hold exactly
  * these values): C = alpha·op(A)·op(B) + beta·C, 2-D or 3-D strided batch. When beta == 0 the
- * initial C is NaN (the ABI says C is not read then).
+ * initial C is NaN (the ABI says C is not read then). sharedA: a 2-D A used by every matrix of a 3-D B and C.
  */
 public record GemmCase(boolean transA, boolean transB, int m, int n, int k, int batch, boolean threeD,
                        float alpha, float beta, DType abType, DType cType,
-                       float[] a, float[] b, float[] c0) {
+                       float[] a, float[] b, float[] c0, boolean sharedA) {
 
     public static GemmCase random(Rng rng, boolean transA, boolean transB, int m, int n, int k, int batch,
                                   boolean threeD, float alpha, float beta, DType abType, DType cType) {
@@ -24,12 +24,32 @@ public record GemmCase(boolean transA, boolean transB, int m, int n, int k, int 
         float[] b = Numerics.storedAs(abType, rng.uniform(batch * k * n, -1, 1)); // batch × [k×n] or [n×k]
         float[] c0 = beta == 0 ? Numerics.nan(batch * m * n)                     // batch × [m×n]
                 : Numerics.storedAs(cType, rng.uniform(batch * m * n, -1, 1));
-        return new GemmCase(transA, transB, m, n, k, batch, threeD, alpha, beta, abType, cType, a, b, c0);
+        return new GemmCase(transA, transB, m, n, k, batch, threeD, alpha, beta, abType, cType, a, b, c0, false);
+    }
+
+    /** A 3-D problem whose A [m×k] (or [k×m]) is one matrix shared by the batch (batch stride 0). */
+    public static GemmCase randomSharedA(Rng rng, boolean transA, boolean transB, int m, int n, int k, int batch,
+                                         float alpha, float beta, DType abType, DType cType) {
+        GemmCase full = random(rng, transA, transB, m, n, k, batch, true, alpha, beta, abType, cType);
+        float[] a = java.util.Arrays.copyOf(full.a, m * k);
+        return new GemmCase(transA, transB, m, n, k, batch, true, alpha, beta, abType, cType, a, full.b, full.c0,
+                true);
+    }
+
+    /** A as the reference reads it: batch × [m×k] (the shared matrix repeated). */
+    float[] batchedA() {
+        if (!sharedA) return a;
+        float[] out = new float[batch * m * k];
+        for (int i = 0; i < batch; i++) System.arraycopy(a, 0, out, i * m * k, m * k);
+        return out;
     }
 
     long[] shape(int rows, int cols) { return threeD ? new long[] {batch, rows, cols} : new long[] {rows, cols}; }
 
-    public long[] aShape() { return transA ? shape(k, m) : shape(m, k); }
+    public long[] aShape() {
+        if (sharedA) return transA ? new long[] {k, m} : new long[] {m, k};
+        return transA ? shape(k, m) : shape(m, k);
+    }
 
     public long[] bShape() { return transB ? shape(n, k) : shape(k, n); }
 
@@ -44,11 +64,11 @@ public record GemmCase(boolean transA, boolean transB, int m, int n, int k, int 
         }
     }
 
-    public double[] reference() { return GemmRef.gemm(transA, transB, m, n, k, batch, alpha, a, b, beta, c0); }
+    public double[] reference() { return GemmRef.gemm(transA, transB, m, n, k, batch, alpha, batchedA(), b, beta, c0); }
 
     /** |alpha|·|op(A)|·|op(B)| + |beta|·|C|: the scale rounding errors are relative to. */
     public double[] magnitude() {
-        return GemmRef.gemm(transA, transB, m, n, k, batch, Math.abs(alpha), Numerics.absFloat(a), Numerics.absFloat(b),
+        return GemmRef.gemm(transA, transB, m, n, k, batch, Math.abs(alpha), Numerics.absFloat(batchedA()), Numerics.absFloat(b),
                 Math.abs(beta), Numerics.absFloat(c0));
     }
 
@@ -80,6 +100,7 @@ public record GemmCase(boolean transA, boolean transB, int m, int n, int k, int 
     @Override
     public String toString() {
         return String.format("gemm(tA=%b tB=%b m=%d n=%d k=%d batch=%d%s alpha=%s beta=%s ab=%s c=%s)",
-                transA, transB, m, n, k, batch, threeD ? " 3-D" : "", alpha, beta, abType, cType);
+                transA, transB, m, n, k, batch, sharedA ? " 3-D, shared A" : threeD ? " 3-D" : "", alpha, beta,
+                abType, cType);
     }
 }

@@ -53,6 +53,18 @@ class GemmTest {
         }
     }
 
+    /** A 2-D a shared by a 3-D b and c (batch stride 0: the stacked q/k/v and gate/up projections). */
+    @ParameterizedTest(name = "transA={0} transB={1} ab={2} c={3}")
+    @MethodSource("transposesAndDtypes")
+    void sharedAOverABatch(boolean ta, boolean tb, DType ab, DType cType, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int batch : new int[] {1, 2, 3}) {
+            int m = rng.pick(Numerics.ODD_SIZES), n = rng.pick(1, 2, 5, 13, 31), k = rng.pick(1, 3, 13, 61);
+            float beta = rng.nextBoolean() ? 0f : 0.75f;
+            check(GemmCase.randomSharedA(rng, ta, tb, m, n, k, batch, 1.25f, beta, ab, cType), rng);
+        }
+    }
+
     @Test
     void extremesOfTheSizeSet(TestInfo info) {
         Rng rng = Rng.forTest(info);

@@ -52,6 +52,10 @@ class GpuGemmTest {
         compare(GemmCase.random(rng, false, false, 4, 257, 128, 1, false, 1f, 0f, DType.F32, DType.F32), rng);
         compare(GemmCase.random(rng, false, true, 257, 257, 128, 8, true, 0.125f, 0f, DType.BF16, DType.F32), rng);
         compare(GemmCase.random(rng, false, false, 31, 61, 0, 1, false, 1f, 0.5f, DType.F32, DType.F32), rng);
+        // stacked projections of a decode step: x [64×4096] shared by W{q,k,v} (3 × [n×4096]), n trimmed to 1031
+        compare(GemmCase.randomSharedA(rng, false, true, 64, 1031, 4096, 3, 1f, 0f, DType.BF16, DType.BF16), rng);
+        compare(GemmCase.randomSharedA(rng, false, true, 7, 509, 4096, 2, 1f, 0f, DType.BF16, DType.F32), rng);
+        compare(GemmCase.randomSharedA(rng, true, false, 13, 31, 61, 3, -1f, 0.5f, DType.F32, DType.F32), rng);
         compare(GemmCase.random(rng, false, false, 31, 61, 0, 1, false, 1f, 0f, DType.F32, DType.F32), rng);
     }
 }

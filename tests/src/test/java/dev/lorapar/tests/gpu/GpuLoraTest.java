@@ -4,6 +4,7 @@ import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.MaskMode;
 import dev.lorapar.tests.cases.LoraCase;
+import dev.lorapar.tests.cases.LoraGroupCase;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.tests.support.Numerics;
 import dev.lorapar.tests.support.Rng;
@@ -80,6 +81,29 @@ class GpuLoraTest {
                 compareAll(new LoraCase(rng, mnr[0], 520, mnr[1], mnr[2], dt, MaskMode.GRADIENT, null, null,
                         rng.nextBoolean() ? 0f : 1f), rng);
             }
+    }
+
+    /**
+     * loraForwardGroup: the grouped thin kernels (a decode step's q, k, v or gate, up in two launches) at decode shapes
+     * — 16-byte paths (k = 520, r multiple of 8), element paths (k = 515, r = 12, odd n), unequal n (GQA's k / v) —
+     * and the per-projection fallbacks (129 rows; forward masks), against the CPU backend and the reference.
+     */
+    @Test
+    void groupOfProjectionsDecodeShapes(TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        int[][] shapes = { // m, k, r, n...
+                {64, 520, 16, 4096, 4096, 4096}, {64, 520, 8, 1031, 517, 517}, {7, 515, 12, 4099, 33},
+                {33, 520, 64, 2752, 2752}, {129, 520, 8, 300, 301}, {64, 520, 16, 4096}};
+        for (int[] sh : shapes)
+            for (DType dt : new DType[] {DType.F32, DType.BF16})
+                for (MaskMode mode : MaskMode.values()) {
+                    MaskKind kind = rng.nextBoolean() ? null : MaskKind.RANDOM;
+                    LoraGroupCase c = new LoraGroupCase(rng, sh[0], sh[1], java.util.Arrays.copyOfRange(sh, 3, sh.length),
+                            sh[2], dt, mode, kind);
+                    float[][][] gpu = c.runGroup(Backends.gpu());
+                    c.check(gpu, c.runGroup(Device.CPU), "cuda vs cpu " + rng.tag());
+                    c.check(gpu, null, "cuda vs reference " + rng.tag());
+                }
     }
 
     /** A LLaMA-2-7B-like q projection on 257 tokens (d_in = 4096, r = 8; d_out trimmed to 1031 to keep the CPU side fast). */
