@@ -118,6 +118,9 @@ public final class ServeBench {
                 }
             }
             decodeBound(out, w, stream, c, adapter, weightBytes, smoke ? 4 : 64, promptTokens, newTokens);
+            if (!smoke) { // a short context, where the weights are most of what a step reads
+                decodeBound(out, w, stream, c, adapter, weightBytes, 64, 16, 64);
+            }
         }
     }
 
@@ -179,7 +182,11 @@ public final class ServeBench {
         }
     }
 
-    /** batch sequences decoded together through ContinuousDecoder (no HTTP): ms/step and % of the bandwidth bound. */
+    /**
+     * batch sequences decoded together through ContinuousDecoder (no HTTP): ms/step and % of the weight-bandwidth bound;
+     * also the KV cache the timed steps read (batch × mean positions × layers × 2 × kvDim × 2 bytes) and the bound of
+     * weights + KV cache at the same 4.2 TB/s.
+     */
     private static void decodeBound(PrintStream out, LlamaWeights w, Stream stream, LlamaConfig c, LoraAdapter adapter,
                                     double weightBytes, int batch, int promptTokens, int newTokens) {
         SplittableRandom random = new SplittableRandom(5);
@@ -200,11 +207,15 @@ public final class ServeBench {
                 for (int s = 0; s < steps; s++) d.step(a);
                 double stepMs = (System.nanoTime() - t) / 1e6 / steps;
                 double boundMs = weightBytes / 4.2e12 * 1e3;
+                double meanPositions = promptTokens + 2 + (steps - 1) / 2.0 + 1; // keys attended, mean over timed steps
+                double kvBytes = batch * meanPositions * c.nLayers() * 2.0 * c.kvDim() * 2;
+                double withKvMs = (weightBytes + kvBytes) / 4.2e12 * 1e3;
                 for (var s : d.running()) d.leave(s);
-                out.printf("decode batch %d %s: %.3f ms/step, %.0f tokens/s, weight-bandwidth bound %.4f ms/step "
-                        + "(%.1f%% of it)%n",
-                        batch, a == null ? "base" : "adapter", stepMs, batch * 1e3 / stepMs, boundMs,
-                        100 * boundMs / stepMs);
+                out.printf("decode batch %d %s (prompt %d, ~%.0f positions): %.3f ms/step, %.0f tokens/s, "
+                        + "weight-bandwidth bound %.4f ms/step (%.1f%% of it); + KV cache %.2f GB: %.4f ms (%.1f%%)%n",
+                        batch, a == null ? "base" : "adapter", promptTokens, meanPositions, stepMs,
+                        batch * 1e3 / stepMs, boundMs, 100 * boundMs / stepMs, kvBytes / 1e9, withKvMs,
+                        100 * withKvMs / stepMs);
             }
         }
     }
