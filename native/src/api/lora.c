@@ -55,9 +55,9 @@ lp_status lp_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count,
                        LP_LORA_GROUP_MAX);
     if (n == NULL || a == NULL || b == NULL || u == NULL || y == NULL)
         return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays n, a, b, u and y must not be NULL", fn);
+    for (int64_t i = 0; i < count; i++) LP_TRY(lp_check_lora_shape(fn, dtype, m, k, n[i], r, scale, mask_mode));
     LP_TRY(lp_check_matrix(fn, "x", x, m, k));
     for (int64_t i = 0; i < count; i++) {
-        LP_TRY(lp_check_lora_shape(fn, dtype, m, k, n[i], r, scale, mask_mode));
         LP_TRY(lp_check_lora_adapter(fn, k, n[i], r, a[i], b[i]));
         LP_TRY(lp_check_matrix(fn, "u[i]", u[i], m, r));
         LP_TRY(lp_check_matrix(fn, "y[i]", y[i], m, n[i]));
