@@ -146,7 +146,7 @@ static __device__ __forceinline__ void lp_dec_merge(float &m, float &l, float ac
  * chunk per sequence): out [batch×n_heads×head_dim] = Σ p·v / Σ p instead, zeros when lengths[b] == 0.
  */
 template <class T, int DMAX, bool VEC, int HEADS, bool DIRECT>
-__global__ void __launch_bounds__(LP_DEC_THREADS)
+__global__ void __launch_bounds__(LP_DEC_THREADS, HEADS == 1 && DMAX <= 128 ? 8 : 1)
     lp_decode_partial_kernel(const T *__restrict__ q, const T *__restrict__ k_cache, const T *__restrict__ v_cache,
                              const int32_t *__restrict__ lengths, float *__restrict__ part_acc,
                              float *__restrict__ part_ml, const int32_t *__restrict__ prefix, T *__restrict__ out,
