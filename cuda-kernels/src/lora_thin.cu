@@ -2,8 +2,8 @@
  * lora_thin.cu — the LoRA path of the few rows of a decode step, for a group of projections of one input (q, k, v
  * of a layer; or one projection), in two launches instead of cuBLASLt's two GEMMs per projection:
  *  - down: u_i [m×r] = x [m×k] · A'_iᵀ (A'_i stored [r×k]). cuBLASLt picks a split-K kernel of 3 blocks plus a
- *    reduction kernel for m = 64, k = 4096, r = 8 (8.4 µs on an H200 under Nsight Compute). Block (4 rows, chunk,
- *    projection) computes 8 adapter rows of 4 rows of u: its threads stride over k in groups of 8 elements
+ *    reduction kernel for m = 64, k = 4096, r = 8 (8.4 µs on an H200 under Nsight Compute). Block (row, chunk,
+ *    projection) computes 8 adapter rows of one row of u: its threads stride over k in groups of 8 elements
  *    (16-byte loads when rows are 16-byte aligned), so every load of a pass is in flight at once; fp32 accumulation
  *    in a fixed order (deterministic), the result rounded once to T. A first version looped over k one element per
  *    thread per iteration and was slower than cuBLASLt (a 64-row decode step of a 7B model: 19.3 instead of 9.5 ms
@@ -24,92 +24,62 @@
 
 #define LP_THIN_THREADS 256
 #define LP_THIN_CHUNK 8 /* adapter rows per block */
-#define LP_THIN_DOWN_ROWS 4 /* rows of x per block of the down projection */
 #define LP_THIN_UP_THREADS 128
 #define LP_THIN_UP_ROWS 8 /* rows of y per block of the up projection */
 
-/* grid (⌈m / 4⌉, ⌈r / 8⌉, count): block (4 rows of x, 8 adapter rows, projection), so the 8 rows of A' are read
- * once per 4 rows of x instead of once per row (3× less L2 traffic than one row a block). VEC: x and every A'_i row
- * 16-byte aligned and k a multiple of 8 elements. Each element of u sums in the same order as with one row a block. */
+/* grid (m, ⌈r / 8⌉, count); VEC: x and every A'_i row 16-byte aligned and k a multiple of 8 elements. */
 template <class T, bool VEC>
 __global__ void __launch_bounds__(LP_THIN_THREADS)
-lp_thin_down_kernel(const T *__restrict__ x, lp_thin_group g, int64_t m, int64_t k, int64_t r) {
-    __shared__ float partial[LP_THIN_THREADS / 32][LP_THIN_DOWN_ROWS][LP_THIN_CHUNK]; /* [warp][row][adapter row] */
+lp_thin_down_kernel(const T *__restrict__ x, lp_thin_group g, int64_t k, int64_t r) {
+    __shared__ float partial[LP_THIN_THREADS / 32][LP_THIN_CHUNK]; /* [warp][adapter row of the chunk] */
     const T *__restrict__ a = static_cast<const T *>(g.a[blockIdx.z]);
     T *__restrict__ u = static_cast<T *>(g.u[blockIdx.z]);
-    const int64_t row0 = (int64_t)blockIdx.x * LP_THIN_DOWN_ROWS;
-    const int rows = m - row0 < LP_THIN_DOWN_ROWS ? (int)(m - row0) : LP_THIN_DOWN_ROWS;
+    const int64_t row = blockIdx.x;
     const int64_t j0 = (int64_t)blockIdx.y * LP_THIN_CHUNK;
     const int nj = r - j0 < LP_THIN_CHUNK ? (int)(r - j0) : LP_THIN_CHUNK;
+    const T *x_row = x + row * k;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    float acc[LP_THIN_DOWN_ROWS][LP_THIN_CHUNK];
+    float acc[LP_THIN_CHUNK];
 #pragma unroll
-    for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++)
-#pragma unroll
-        for (int j = 0; j < LP_THIN_CHUNK; j++) acc[rr][j] = 0.f;
+    for (int j = 0; j < LP_THIN_CHUNK; j++) acc[j] = 0.f;
     if (VEC) {
 #pragma unroll 2
         for (int64_t i = (int64_t)threadIdx.x * 8; i < k; i += (int64_t)LP_THIN_THREADS * 8) {
-            float xv[LP_THIN_DOWN_ROWS][8];
-#pragma unroll
-            for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++) {
-                if (rr < rows) {
-                    lp_load8(x + (row0 + rr) * k + i, xv[rr]);
-                } else {
-#pragma unroll
-                    for (int e = 0; e < 8; e++) xv[rr][e] = 0.f;
-                }
-            }
+            float xv[8];
+            lp_load8(x_row + i, xv);
 #pragma unroll
             for (int j = 0; j < LP_THIN_CHUNK; j++) {
                 if (j < nj) {
                     float av[8];
                     lp_load8(a + (j0 + j) * k + i, av);
 #pragma unroll
-                    for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++)
-#pragma unroll
-                        for (int e = 0; e < 8; e++) acc[rr][j] = fmaf(xv[rr][e], av[e], acc[rr][j]);
+                    for (int e = 0; e < 8; e++) acc[j] = fmaf(xv[e], av[e], acc[j]);
                 }
             }
         }
     } else {
         for (int64_t i = threadIdx.x; i < k; i += LP_THIN_THREADS) {
-            float xv[LP_THIN_DOWN_ROWS];
+            const float xv = lp_to_float(x_row[i]);
 #pragma unroll
-            for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++) xv[rr] = rr < rows ? lp_to_float(x[(row0 + rr) * k + i]) : 0.f;
-#pragma unroll
-            for (int j = 0; j < LP_THIN_CHUNK; j++) {
-                if (j < nj) {
-                    const float av = lp_to_float(a[(j0 + j) * k + i]);
-#pragma unroll
-                    for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++) acc[rr][j] = fmaf(xv[rr], av, acc[rr][j]);
-                }
-            }
+            for (int j = 0; j < LP_THIN_CHUNK; j++)
+                if (j < nj) acc[j] = fmaf(xv, lp_to_float(a[(j0 + j) * k + i]), acc[j]);
         }
     }
 #pragma unroll
-    for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++)
+    for (int j = 0; j < LP_THIN_CHUNK; j++) {
 #pragma unroll
-        for (int j = 0; j < LP_THIN_CHUNK; j++) {
-#pragma unroll
-            for (int offset = 16; offset > 0; offset >>= 1)
-                acc[rr][j] += __shfl_down_sync(0xffffffffu, acc[rr][j], offset);
-        }
+        for (int offset = 16; offset > 0; offset >>= 1) acc[j] += __shfl_down_sync(0xffffffffu, acc[j], offset);
+    }
     if (lane == 0) {
 #pragma unroll
-        for (int rr = 0; rr < LP_THIN_DOWN_ROWS; rr++)
-#pragma unroll
-            for (int j = 0; j < LP_THIN_CHUNK; j++) partial[warp][rr][j] = acc[rr][j];
+        for (int j = 0; j < LP_THIN_CHUNK; j++) partial[warp][j] = acc[j];
     }
     __syncthreads();
-    if (threadIdx.x < LP_THIN_DOWN_ROWS * LP_THIN_CHUNK) {
-        const int rr = threadIdx.x / LP_THIN_CHUNK, j = threadIdx.x % LP_THIN_CHUNK;
-        if (rr < rows && j < nj) {
-            float sum = 0.f;
+    if (threadIdx.x < nj) {
+        float sum = 0.f;
 #pragma unroll
-            for (int w = 0; w < LP_THIN_THREADS / 32; w++) sum += partial[w][rr][j];
-            u[(row0 + rr) * r + j0 + j] = lp_from_float<T>(sum);
-        }
+        for (int w = 0; w < LP_THIN_THREADS / 32; w++) sum += partial[w][threadIdx.x];
+        u[row * r + j0 + threadIdx.x] = lp_from_float<T>(sum);
     }
 }
 
@@ -207,12 +177,12 @@ lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, i
         if (m == 0 || r == 0 || g.count == 0) return LP_OK;
         cudaStream_t s = lp_cuda_stream_of(stream);
         /* u_i [m×r] = x [m×k] · A'_iᵀ */
-        const dim3 down_grid((unsigned int)((m + LP_THIN_DOWN_ROWS - 1) / LP_THIN_DOWN_ROWS),
-                             (unsigned int)((r + LP_THIN_CHUNK - 1) / LP_THIN_CHUNK), (unsigned int)g.count);
+        const dim3 down_grid((unsigned int)m, (unsigned int)((r + LP_THIN_CHUNK - 1) / LP_THIN_CHUNK),
+                             (unsigned int)g.count);
         if (lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, true))
-            lp_thin_down_kernel<T, true><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, m, k, r);
+            lp_thin_down_kernel<T, true><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, k, r);
         else
-            lp_thin_down_kernel<T, false><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, m, k, r);
+            lp_thin_down_kernel<T, false><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, k, r);
         LP_CUDA_CHECK_LAUNCH("lp_thin_down_kernel");
         /* y_i [m×n_i] += scale · u_i · B'_iᵀ */
         int64_t max_n = 0;
