@@ -187,11 +187,17 @@ public final class LoraCase {
 
     /** other == null: compare with the double reference; else with another backend's outputs. */
     void compare(String name, float[] got, double[] ref, float[] other, double[] mag, long terms, String ctx) {
+        compareWith(name, got, ref, other, mag, terms, tolerance(), this + " " + ctx);
+    }
+
+    /** got against ref (other == null) or against another backend's finite outputs, within tolerance of mag. */
+    static void compareWith(String name, float[] got, double[] ref, float[] other, double[] mag, long terms,
+                            double tolerance, String ctx) {
         if (other != null) {
             Numerics.assertAllFinite(name + " (other backend)", other, ctx);
             ref = Numerics.toDouble(other);
         }
-        Numerics.assertClose(name, got, ref, mag, terms, tolerance(), this + " " + ctx);
+        Numerics.assertClose(name, got, ref, mag, terms, tolerance, ctx);
     }
 
     /** u and y of a loraForward, against the reference (other == null) or another backend. */
