@@ -42,8 +42,28 @@ static __device__ __forceinline__ void lp_rope_rotate(T *row, int64_t first, int
     row[second] = lp_from_float<T>(__fadd_rn(__fmul_rn(a, s), __fmul_rn(b, c)));
 }
 
-/* x [tokens×heads×head_dim] T in place, positions [tokens] i32; pair p is (2p, 2p+1) when adjacent, else
- * (p, p + head_dim/2). */
+/* Work item (t · groups + group) · pairs + p: token t, head group, the element pair (first, second) of pair p —
+ * (2p, 2p+1) when adjacent, else (p, p + head_dim/2) — and its c, s at positions[t]. */
+struct lp_rope_item {
+    int64_t t, group, first, second;
+    float c, s;
+};
+
+static __device__ __forceinline__ lp_rope_item lp_rope_item_of(int64_t item, int64_t groups, int64_t pairs,
+                                                               const lp_rope_table &table, const int32_t *positions,
+                                                               bool adjacent, bool inverse) {
+    lp_rope_item it;
+    it.t = item / (groups * pairs);
+    const int64_t rest = item - it.t * groups * pairs;
+    it.group = rest / pairs;
+    const int64_t p = rest - it.group * pairs;
+    lp_rope_cos_sin(positions[it.t], table.inv_freq[p], inverse, &it.c, &it.s);
+    it.first = adjacent ? 2 * p : p;
+    it.second = adjacent ? 2 * p + 1 : p + pairs;
+    return it;
+}
+
+/* x [tokens×heads×head_dim] T in place, positions [tokens] i32. */
 template <class T>
 __global__ void lp_rope_kernel(const __grid_constant__ lp_rope_table table, T *x, const int32_t *positions,
                                int64_t tokens, int64_t heads, int64_t head_dim, bool adjacent, bool inverse) {
@@ -51,18 +71,11 @@ __global__ void lp_rope_kernel(const __grid_constant__ lp_rope_table table, T *x
     const int64_t groups = (heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
     const int64_t items = tokens * groups * pairs; /* item = (t · groups + group) · pairs + p */
     for (int64_t item = lp_thread_index(); item < items; item += lp_grid_stride()) {
-        const int64_t t = item / (groups * pairs);
-        const int64_t rest = item - t * groups * pairs;
-        const int64_t group = rest / pairs;
-        const int64_t p = rest - group * pairs;
-        float c, s;
-        lp_rope_cos_sin(positions[t], table.inv_freq[p], inverse, &c, &s);
-        const int64_t first = adjacent ? 2 * p : p;
-        const int64_t second = adjacent ? 2 * p + 1 : p + pairs;
-        const int64_t h0 = group * LP_ROPE_HEADS_PER_THREAD;
+        const lp_rope_item it = lp_rope_item_of(item, groups, pairs, table, positions, adjacent, inverse);
+        const int64_t h0 = it.group * LP_ROPE_HEADS_PER_THREAD;
         const int64_t h1 = h0 + LP_ROPE_HEADS_PER_THREAD < heads ? h0 + LP_ROPE_HEADS_PER_THREAD : heads;
-        T *row = x + (t * heads + h0) * head_dim;
-        for (int64_t h = h0; h < h1; h++, row += head_dim) lp_rope_rotate(row, first, second, c, s);
+        T *row = x + (it.t * heads + h0) * head_dim;
+        for (int64_t h = h0; h < h1; h++, row += head_dim) lp_rope_rotate(row, it.first, it.second, it.c, it.s);
     }
 }
 
@@ -82,22 +95,17 @@ __global__ void lp_rope_kv_write_kernel(const __grid_constant__ lp_rope_table ta
     const int64_t groups = q_groups + k_groups;
     const int64_t items = tokens * groups * pairs; /* item = (t · groups + group) · pairs + p */
     for (int64_t item = lp_thread_index(); item < items; item += lp_grid_stride()) {
-        const int64_t t = item / (groups * pairs);
-        const int64_t rest = item - t * groups * pairs;
-        const int64_t group = rest / pairs;
-        const int64_t p = rest - group * pairs;
-        float c, s;
-        lp_rope_cos_sin(positions[t], table.inv_freq[p], false, &c, &s);
-        const int64_t first = adjacent ? 2 * p : p;
-        const int64_t second = adjacent ? 2 * p + 1 : p + pairs;
-        if (group < q_groups) {
-            const int64_t h0 = group * LP_ROPE_HEADS_PER_THREAD;
+        const lp_rope_item it = lp_rope_item_of(item, groups, pairs, table, positions, adjacent, false);
+        const int64_t t = it.t, first = it.first, second = it.second;
+        const float c = it.c, s = it.s;
+        if (it.group < q_groups) {
+            const int64_t h0 = it.group * LP_ROPE_HEADS_PER_THREAD;
             const int64_t h1 = h0 + LP_ROPE_HEADS_PER_THREAD < n_heads ? h0 + LP_ROPE_HEADS_PER_THREAD : n_heads;
             T *row = q + (t * n_heads + h0) * head_dim;
             for (int64_t h = h0; h < h1; h++, row += head_dim) lp_rope_rotate(row, first, second, c, s);
             continue;
         }
-        const int64_t h0 = (group - q_groups) * LP_ROPE_HEADS_PER_THREAD;
+        const int64_t h0 = (it.group - q_groups) * LP_ROPE_HEADS_PER_THREAD;
         const int64_t h1 = h0 + LP_ROPE_HEADS_PER_THREAD < n_kv_heads ? h0 + LP_ROPE_HEADS_PER_THREAD : n_kv_heads;
         const int64_t sl = slot[t];
         const bool cached = sl >= 0 && sl < cache_slots;
