@@ -398,6 +398,18 @@ LP_API lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t row
                                    void *k_cache, void *v_cache, int64_t cache_slots);
 
 /*
+ * A decode step's rotary embedding and cache write in one call: lp_rope (forward, in place) on
+ * q [rows×n_heads×head_dim] and k [rows×n_kv_heads×head_dim] at positions [rows], then lp_kv_cache_write
+ * of the rotated k and of v. The same values as those three calls, with lp_kv_cache_write's slot rules (the
+ * CPU backend checks every slot before it writes anything); the CUDA backend runs one kernel. q, k, v and
+ * the caches must not overlap.
+ */
+LP_API lp_status lp_rope_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_heads,
+                                        int64_t n_kv_heads, int64_t head_dim, const int32_t *positions,
+                                        double theta, lp_rope_style style, void *q, void *k, const void *v,
+                                        const int32_t *slot, void *k_cache, void *v_cache, int64_t cache_slots);
+
+/*
  * Decode attention: one new query per sequence against that sequence's cache (GQA as in
  * lp_attention_forward: query head h reads kv head h / (n_heads / n_kv_heads)).
  *   q, out [batch×n_heads×head_dim]; k_cache, v_cache [batch×max_len×n_kv_heads×head_dim]; lengths [batch] i32.

@@ -232,6 +232,13 @@ lp_status lp_cuda_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows,
     return lp_cuda_not_built("lp_kv_cache_write");
 }
 
+lp_status lp_cuda_rope_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_heads,
+                                      int64_t n_kv_heads, int64_t head_dim, const int32_t *positions, double theta,
+                                      lp_rope_style style, void *q, void *k, const void *v, const int32_t *slot,
+                                      void *k_cache, void *v_cache, int64_t cache_slots) {
+    return lp_cuda_not_built("lp_rope_kv_cache_write");
+}
+
 lp_status lp_cuda_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,
                                    int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale, const void *q,
                                    const void *k_cache, const void *v_cache, const int32_t *lengths,

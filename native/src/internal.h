@@ -177,6 +177,10 @@ lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm);
     lp_status P##kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads,            \
                                 int64_t head_dim, const void *k, const void *v, const int32_t *slot,           \
                                 void *k_cache, void *v_cache, int64_t cache_slots);                            \
+    lp_status P##rope_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_heads,          \
+                                     int64_t n_kv_heads, int64_t head_dim, const int32_t *positions,           \
+                                     double theta, lp_rope_style style, void *q, void *k, const void *v,       \
+                                     const int32_t *slot, void *k_cache, void *v_cache, int64_t cache_slots);  \
     lp_status P##attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads,            \
                                   int64_t n_kv_heads, int64_t head_dim, int64_t max_len, float scale,          \
                                   const void *q, const void *k_cache, const void *v_cache,                     \

@@ -33,10 +33,10 @@ static lp_status lp_decode_heads(const char *fn, int64_t n_heads, int64_t n_kv_h
     return LP_OK;
 }
 
-lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads, int64_t head_dim,
-                            const void *k, const void *v, const int32_t *slot, void *k_cache, void *v_cache,
-                            int64_t cache_slots) {
-    static const char fn[] = "lp_kv_cache_write";
+/* Everything lp_kv_cache_write checks, under the name fn. */
+static lp_status lp_kv_cache_write_checks(const char *fn, lp_stream stream, lp_dtype dtype, int64_t rows,
+                                          int64_t n_kv_heads, int64_t head_dim, const void *k, const void *v,
+                                          const int32_t *slot, void *k_cache, void *v_cache, int64_t cache_slots) {
     LP_TRY(lp_check_stream(fn, stream));
     LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
     LP_TRY(lp_check_nonnegative(fn, "rows", rows));
@@ -56,7 +56,7 @@ lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int6
     if (rows > 0 && cache_slots == 0)
         return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: %lld rows to write but the caches have 0 slots", fn,
                        (long long)rows);
-    size_t kv_bytes, cache_bytes;
+    size_t kv_bytes = 0, cache_bytes = 0;
     LP_TRY(lp_decode_bytes(fn, "k", kv_elements, dtype, &kv_bytes));
     LP_TRY(lp_decode_bytes(fn, "k_cache", cache_elements, dtype, &cache_bytes));
     LP_TRY(lp_check_disjoint(fn, "k_cache", k_cache, cache_bytes, "v_cache", v_cache, cache_bytes));
@@ -68,9 +68,51 @@ lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int6
         LP_TRY(lp_check_disjoint(fn, cache_names[c], caches[c], cache_bytes, "slot", slot,
                                  (size_t)rows * sizeof(int32_t)));
     }
+    return LP_OK;
+}
+
+lp_status lp_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_kv_heads, int64_t head_dim,
+                            const void *k, const void *v, const int32_t *slot, void *k_cache, void *v_cache,
+                            int64_t cache_slots) {
+    static const char fn[] = "lp_kv_cache_write";
+    LP_TRY(lp_kv_cache_write_checks(fn, stream, dtype, rows, n_kv_heads, head_dim, k, v, slot, k_cache, v_cache,
+                                    cache_slots));
     if (rows == 0) return LP_OK;
     return LP_DISPATCH(stream, kv_cache_write, stream, dtype, rows, n_kv_heads, head_dim, k, v, slot, k_cache,
                        v_cache, cache_slots);
+}
+
+lp_status lp_rope_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_heads, int64_t n_kv_heads,
+                                 int64_t head_dim, const int32_t *positions, double theta, lp_rope_style style,
+                                 void *q, void *k, const void *v, const int32_t *slot, void *k_cache, void *v_cache,
+                                 int64_t cache_slots) {
+    static const char fn[] = "lp_rope_kv_cache_write";
+    LP_TRY(lp_kv_cache_write_checks(fn, stream, dtype, rows, n_kv_heads, head_dim, k, v, slot, k_cache, v_cache,
+                                    cache_slots));
+    if (n_heads < 1)
+        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: n_heads = %lld, expected >= 1", fn, (long long)n_heads);
+    LP_TRY(lp_rope_checks(fn, dtype, rows, n_heads, head_dim, positions, theta, style, q));
+    LP_TRY(lp_rope_checks(fn, dtype, rows, n_kv_heads, head_dim, positions, theta, style, k));
+    int64_t q_elements, kv_elements;
+    LP_TRY(lp_decode_product3(fn, "q [rows x n_heads x head_dim]", rows, n_heads, head_dim, &q_elements));
+    LP_TRY(lp_decode_product3(fn, "k [rows x n_kv_heads x head_dim]", rows, n_kv_heads, head_dim, &kv_elements));
+    size_t q_bytes = 0, kv_bytes = 0, cache_bytes = 0;
+    LP_TRY(lp_decode_bytes(fn, "q", q_elements, dtype, &q_bytes));
+    LP_TRY(lp_decode_bytes(fn, "k", kv_elements, dtype, &kv_bytes));
+    LP_TRY(lp_decode_bytes(fn, "k_cache", cache_slots * n_kv_heads * head_dim, dtype, &cache_bytes));
+    /* q and k are written: nothing else may share their bytes */
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "k", k, kv_bytes));
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "v", v, kv_bytes));
+    LP_TRY(lp_check_disjoint(fn, "k", k, kv_bytes, "v", v, kv_bytes));
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "k_cache", k_cache, cache_bytes));
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "v_cache", v_cache, cache_bytes));
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "positions", positions, (size_t)rows * sizeof(int32_t)));
+    LP_TRY(lp_check_disjoint(fn, "k", k, kv_bytes, "positions", positions, (size_t)rows * sizeof(int32_t)));
+    LP_TRY(lp_check_disjoint(fn, "q", q, q_bytes, "slot", slot, (size_t)rows * sizeof(int32_t)));
+    LP_TRY(lp_check_disjoint(fn, "k", k, kv_bytes, "slot", slot, (size_t)rows * sizeof(int32_t)));
+    if (rows == 0) return LP_OK;
+    return LP_DISPATCH(stream, rope_kv_cache_write, stream, dtype, rows, n_heads, n_kv_heads, head_dim, positions,
+                       theta, style, q, k, v, slot, k_cache, v_cache, cache_slots);
 }
 
 lp_status lp_attention_decode(lp_stream stream, lp_dtype dtype, int64_t batch, int64_t n_heads, int64_t n_kv_heads,

@@ -98,10 +98,8 @@ lp_status lp_rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, in
     return LP_DISPATCH(stream, rmsnorm_backward, stream, dtype, rows, dim, x, w, rstd, dy, dx, dw, accumulate_dx);
 }
 
-lp_status lp_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
-                  const int32_t *positions, double theta, lp_rope_style style, int32_t inverse, void *x) {
-    static const char fn[] = "lp_rope";
-    LP_TRY(lp_check_stream(fn, stream));
+lp_status lp_rope_checks(const char *fn, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
+                         const int32_t *positions, double theta, lp_rope_style style, void *x) {
     LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
     LP_TRY(lp_check_nonnegative(fn, "tokens", tokens));
     LP_TRY(lp_check_nonnegative(fn, "heads", heads));
@@ -118,7 +116,15 @@ lp_status lp_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t head
     LP_TRY(lp_check_product3(fn, "x [tokens x heads x head_dim]", tokens, heads, head_dim, &elements));
     LP_TRY(lp_check_data(fn, "positions [tokens]", positions, tokens));
     LP_TRY(lp_check_data(fn, "x [tokens x heads x head_dim]", x, elements));
-    if (elements == 0) return LP_OK;
+    return LP_OK;
+}
+
+lp_status lp_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
+                  const int32_t *positions, double theta, lp_rope_style style, int32_t inverse, void *x) {
+    static const char fn[] = "lp_rope";
+    LP_TRY(lp_check_stream(fn, stream));
+    LP_TRY(lp_rope_checks(fn, dtype, tokens, heads, head_dim, positions, theta, style, x));
+    if (tokens == 0 || heads == 0) return LP_OK;
     return LP_DISPATCH(stream, rope, stream, dtype, tokens, heads, head_dim, positions, theta, style, inverse, x);
 }
 

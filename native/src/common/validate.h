@@ -61,4 +61,8 @@ lp_status lp_check_tensor_sizes(const char *fn, int32_t count, const int64_t *si
 lp_status lp_check_tensor_pointers(const char *fn, const char *name, int32_t count, const int64_t *sizes,
                                    const void *const *ptrs, int optional_array, int optional_entries);
 
+/* Everything lp_rope checks of its arguments (not the stream), under the name fn (api/layers.c). */
+lp_status lp_rope_checks(const char *fn, lp_dtype dtype, int64_t tokens, int64_t heads, int64_t head_dim,
+                         const int32_t *positions, double theta, lp_rope_style style, void *x);
+
 #endif /* LORAPAR_VALIDATE_H */

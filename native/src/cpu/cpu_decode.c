@@ -30,6 +30,22 @@ lp_status lp_cpu_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, 
     return LP_OK;
 }
 
+/* Slots first (nothing is written when one is out of range), then the two rotations and the cache write. */
+lp_status lp_cpu_rope_kv_cache_write(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t n_heads,
+                                     int64_t n_kv_heads, int64_t head_dim, const int32_t *positions, double theta,
+                                     lp_rope_style style, void *q, void *k, const void *v, const int32_t *slot,
+                                     void *k_cache, void *v_cache, int64_t cache_slots) {
+    for (int64_t t = 0; t < rows; t++)
+        if (slot[t] < 0 || slot[t] >= cache_slots)
+            return lp_fail(LP_ERR_INVALID_ARGUMENT, "lp_rope_kv_cache_write: slot[%lld] = %d is outside [0, %lld)",
+                           (long long)t, (int)slot[t], (long long)cache_slots);
+    lp_status status = lp_cpu_rope(stream, dtype, rows, n_heads, head_dim, positions, theta, style, 0, q);
+    if (status == LP_OK) status = lp_cpu_rope(stream, dtype, rows, n_kv_heads, head_dim, positions, theta, style, 0, k);
+    if (status != LP_OK) return status;
+    return lp_cpu_kv_cache_write(stream, dtype, rows, n_kv_heads, head_dim, k, v, slot, k_cache, v_cache,
+                                 cache_slots);
+}
+
 /* q·k over head_dim elements (f32 accumulation in order, as cpu_attention.c). */
 static float lp_decode_dot(const void *a, int64_t ia, const void *b, int64_t ib, int64_t n, int bf) {
     float acc = 0.0f;

@@ -74,6 +74,56 @@ public final class DecodeOps {
                 slot.segment(), kCache.segment(), vCache.segment(), slots);
     }
 
+    /**
+     * A decode step's {@link Ops#rope} of q [rows×nHeads×headDim] and k [rows×nKvHeads×headDim] (forward, in place, at
+     * positions [rows] I32) followed by {@link #kvCacheWrite} of the rotated k and of v: the same values as those three
+     * calls, in one kernel on CUDA; the same slot rules (on the CPU a bad slot is refused before anything is written).
+     * q of k's dtype; q, k, v, the caches distinct.
+     */
+    public static void ropeKvCacheWrite(Stream stream, Tensor q, Tensor k, Tensor v, Tensor positions, double theta,
+                                        Ops.RopeKind kind, Tensor slot, Tensor kCache, Tensor vCache) {
+        final String op = "ropeKvCacheWrite";
+        Check.stream(op, stream);
+        java.util.Objects.requireNonNull(kind, op + ": kind is null");
+        Check.onStream(op, "k", k, stream);
+        Check.dtype(op, "k", k, DType.F32, DType.BF16);
+        Check.shape(op, "k", k, new String[] {"rows", "nKvHeads", "headDim"}, new long[] {-1, -1, -1}, "");
+        long rows = k.dim(0), nKvHeads = k.dim(1), headDim = k.dim(2);
+        String from = "from k [rows=" + rows + ", nKvHeads=" + nKvHeads + ", headDim=" + headDim + "]";
+        if (nKvHeads < 1 || headDim < 2 || headDim % 2 != 0) {
+            throw new IllegalArgumentException(op + ": k has nKvHeads = " + nKvHeads + ", headDim = " + headDim
+                    + ", expected nKvHeads >= 1 and an even headDim >= 2");
+        }
+        if (!(theta > 0) || !Double.isFinite(theta)) {
+            throw new IllegalArgumentException(op + ": theta = " + theta + ", expected a finite value > 0");
+        }
+        Check.onStream(op, "q", q, stream);
+        Check.dtype(op, "q", q, k.dtype());
+        Check.shape(op, "q", q, new String[] {"rows", "nHeads", "headDim"}, new long[] {rows, -1, headDim}, from);
+        if (q.dim(1) < 1) {
+            throw new IllegalArgumentException(op + ": q has nHeads = " + q.dim(1) + ", expected >= 1");
+        }
+        arg(op, "v", v, stream, k.dtype(), new String[] {"rows", "nKvHeads", "headDim"},
+                new long[] {rows, nKvHeads, headDim}, from);
+        arg(op, "positions", positions, stream, DType.I32, new String[] {"rows"}, new long[] {rows}, from);
+        arg(op, "slot", slot, stream, DType.I32, new String[] {"rows"}, new long[] {rows}, from);
+        long slots = cacheSlots(op, "kCache", kCache, stream, k.dtype(), nKvHeads, headDim, from);
+        Check.onStream(op, "vCache", vCache, stream);
+        Check.dtype(op, "vCache", vCache, k.dtype());
+        Check.shape(op, "vCache", vCache, shapeLabels(kCache), kCache.shape(), "the shape of kCache");
+        Tensor[] distinct = {q, k, v, kCache, vCache};
+        for (int i = 0; i < distinct.length; i++) {
+            for (int j = i + 1; j < distinct.length; j++) {
+                if (distinct[i] == distinct[j]) {
+                    throw new IllegalArgumentException(op + ": q, k, v, kCache and vCache must be distinct tensors");
+                }
+            }
+        }
+        LpNative.ropeKvCacheWrite(stream.handle(), k.dtype().code(), rows, q.dim(1), nKvHeads, headDim,
+                positions.segment(), theta, kind.code(), q.segment(), k.segment(), v.segment(), slot.segment(),
+                kCache.segment(), vCache.segment(), slots);
+    }
+
     private static String[] shapeLabels(Tensor cache) {
         return cache.rank() == 4 ? new String[] {"batch", "maxLen", "nKvHeads", "headDim"}
                 : new String[] {"cacheSlots", "nKvHeads", "headDim"};

@@ -267,9 +267,10 @@ final class KvDecodeBuffers implements AutoCloseable {
         LayerActivations.Rows a = acts.rows(n);
         for (int l = 0; l < c.nLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
-            LayerPass.projectQkv(stream, lora, eps, n, c, positions, l, w, xa, a);
-            DecodeOps.kvCacheWrite(stream, a.k().view(n, c.nKvHeads(), c.headDim()),
-                    a.v().view(n, c.nKvHeads(), c.headDim()), slots, kCache[l], vCache[l]);
+            LayerPass.projectQkvUnrotated(stream, lora, eps, l, w, xa, a);
+            DecodeOps.ropeKvCacheWrite(stream, a.q().view(n, c.nHeads(), c.headDim()),
+                    a.k().view(n, c.nKvHeads(), c.headDim()), a.v().view(n, c.nKvHeads(), c.headDim()), positions,
+                    c.ropeTheta(), LayerPass.ropeKind(c), slots, kCache[l], vCache[l]);
             DecodeOps.attentionDecode(stream, scale, a.q().view(n, c.nHeads(), c.headDim()), kCache[l].rows(0, n),
                     vCache[l].rows(0, n), lengths, prefixRows, a.att().view(n, c.nHeads(), c.headDim()));
             LayerPass.finishInPlace(stream, lora, eps, l, w, xa, a);

@@ -29,6 +29,14 @@ final class LayerPass {
     /** h1 = RMSNorm(xIn); q, k, v = h1·W{q,k,v}ᵀ (+LoRA); RoPE(q, k) at positions [T] I32. */
     static void projectQkv(Stream s, LoraBinding lora, float eps, int tokens, LlamaConfig c, Tensor positions,
                            int layer, LlamaWeights.Layer w, Tensor xIn, LayerActivations.Rows a) {
+        projectQkvUnrotated(s, lora, eps, layer, w, xIn, a);
+        Ops.rope(s, a.q().view(tokens, c.nHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
+        Ops.rope(s, a.k().view(tokens, c.nKvHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
+    }
+
+    /** h1 = RMSNorm(xIn); q, k, v = h1·W{q,k,v}ᵀ (+LoRA), before RoPE (a decode step rotates in its cache write). */
+    static void projectQkvUnrotated(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w,
+                                    Tensor xIn, LayerActivations.Rows a) {
         float scale = lora.scale();
         MaskMode mode = lora.maskMode();
         Ops.rmsnormForward(s, eps, xIn, w.attentionNorm(), a.h1(), a.rstd1());
@@ -45,8 +53,6 @@ final class LayerPass {
             LinearPass.forward(s, a.h1(), w.wv(), 0f, lora.pair(layer, LoraTarget.V), scale, mode, a.u(LoraTarget.V),
                     a.v());
         }
-        Ops.rope(s, a.q().view(tokens, c.nHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
-        Ops.rope(s, a.k().view(tokens, c.nKvHeads(), c.headDim()), positions, c.ropeTheta(), ropeKind(c), false);
     }
 
     /** From a.att on: xMid = xIn + att·Woᵀ (+LoRA); the MLP; xOut = xMid + act·Wdownᵀ (+LoRA). */

@@ -249,6 +249,10 @@ public final class LpNative {
     private static final MethodHandle LP_KV_CACHE_WRITE = bind("lp_kv_cache_write", status(
             C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT64));
+    private static final MethodHandle LP_ROPE_KV_CACHE_WRITE = bind("lp_rope_kv_cache_write", status(
+            C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64,
+            C_POINTER, C_DOUBLE, C_INT32,
+            C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_INT64));
     private static final MethodHandle LP_ATTENTION_DECODE = bind("lp_attention_decode", status(
             C_POINTER, C_INT32, C_INT64, C_INT64, C_INT64, C_INT64, C_INT64, C_FLOAT,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER, C_POINTER));
@@ -952,6 +956,21 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_kv_cache_write", status);
+    }
+
+    /** {@code lp_rope_kv_cache_write}. */
+    public static void ropeKvCacheWrite(MemorySegment stream, int dtype, long rows, long nHeads, long nKvHeads,
+                                        long headDim, MemorySegment positions, double theta, int style,
+                                        MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment slot,
+                                        MemorySegment kCache, MemorySegment vCache, long cacheSlots) {
+        int status;
+        try {
+            status = (int) LP_ROPE_KV_CACHE_WRITE.invokeExact(stream, dtype, rows, nHeads, nKvHeads, headDim, positions,
+                    theta, style, q, k, v, slot, kCache, vCache, cacheSlots);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check("lp_rope_kv_cache_write", status);
     }
 
     /** {@code lp_attention_decode}. */

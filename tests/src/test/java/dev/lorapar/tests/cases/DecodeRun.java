@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lorapar.core.DType;
 import dev.lorapar.core.DecodeOps;
+import dev.lorapar.core.Ops;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.tests.support.Rng;
@@ -113,6 +114,30 @@ public final class DecodeRun {
             DecodeOps.kvCacheWrite(s.stream(), s.of(dt, k, rows, nKvHeads, headDim), s.of(dt, v, rows, nKvHeads, headDim),
                     s.of(DType.I32, LayerRun.ints(slot), rows), kc, vc);
             return new float[][] {s.read(kc), s.read(vc)};
+        }
+    }
+
+    /**
+     * q, k (rotated), kCache, vCache after a decode step's rotation and cache write at positions [rows]: fused
+     * ({@code DecodeOps.ropeKvCacheWrite}) or as the three separate calls (two {@code Ops.rope}, one kvCacheWrite).
+     */
+    public static float[][] ropeKvCacheWrite(Device dev, DType dt, boolean fused, float[] q, float[] k, float[] v,
+                                             int[] positions, int[] slot, float[] kCache0, float[] vCache0, int nHeads,
+                                             int nKvHeads, int headDim, double theta, Ops.RopeKind kind) {
+        try (TensorScope s = new TensorScope(dev)) {
+            int rows = slot.length, slots = kCache0.length / (nKvHeads * headDim);
+            Tensor tq = s.of(dt, q, rows, nHeads, headDim), tk = s.of(dt, k, rows, nKvHeads, headDim);
+            Tensor tv = s.of(dt, v, rows, nKvHeads, headDim), pos = s.of(DType.I32, LayerRun.ints(positions), rows);
+            Tensor sl = s.of(DType.I32, LayerRun.ints(slot), rows);
+            Tensor kc = s.of(dt, kCache0, slots, nKvHeads, headDim), vc = s.of(dt, vCache0, slots, nKvHeads, headDim);
+            if (fused) {
+                DecodeOps.ropeKvCacheWrite(s.stream(), tq, tk, tv, pos, theta, kind, sl, kc, vc);
+            } else {
+                Ops.rope(s.stream(), tq, pos, theta, kind, false);
+                Ops.rope(s.stream(), tk, pos, theta, kind, false);
+                DecodeOps.kvCacheWrite(s.stream(), tk, tv, sl, kc, vc);
+            }
+            return new float[][] {s.read(tq), s.read(tk), s.read(kc), s.read(vc)};
         }
     }
 

@@ -13,6 +13,7 @@ import dev.lorapar.core.DecodeOps;
 import dev.lorapar.core.Device;
 import dev.lorapar.core.LoraparException;
 import dev.lorapar.core.NativeStatus;
+import dev.lorapar.core.Ops;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.tests.cases.DecodeRun;
 import dev.lorapar.tests.cases.DecodeRun.DecodeCase;
@@ -207,6 +208,59 @@ class DecodeOpsTest {
                 assertTrue(e.getMessage().contains("slot[1]"), e.getMessage());
                 Numerics.assertBitsEqual("kCache after the refused call", cache0, s.read(kc), "slot " + bad);
             }
+        }
+    }
+
+    /** The fused rotation + cache write gives, bit for bit, what rope(q), rope(k) and kvCacheWrite give. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void ropeKvCacheWriteIsRopeThenCacheWrite(DType dt, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int rows : new int[] {1, 3, 13}) {
+            int nKvHeads = rng.pick(1, 2, 5), group = rng.pick(1, 2, 3), headDim = rng.pick(2, 8, 16);
+            int nHeads = nKvHeads * group, slots = rows + rng.between(0, 20), row = nKvHeads * headDim;
+            int[] slot = DecodeRun.distinctSlots(rng, rows, slots), positions = new int[rows];
+            for (int t = 0; t < rows; t++) positions[t] = rng.between(0, 4000);
+            float[] q = LayerInputs.gaussian(rng, dt, rows * nHeads * headDim, 1);
+            float[] k = LayerInputs.gaussian(rng, dt, rows * row, 1), v = LayerInputs.gaussian(rng, dt, rows * row, 1);
+            float[] kc0 = LayerInputs.gaussian(rng, dt, slots * row, 1), vc0 = LayerInputs.gaussian(rng, dt, slots * row, 1);
+            Ops.RopeKind kind = rng.nextBoolean() ? Ops.RopeKind.ROTATE_HALF : Ops.RopeKind.ADJACENT_PAIRS;
+            String ctx = "rows=" + rows + " heads=" + nHeads + "/" + nKvHeads + " headDim=" + headDim + " " + kind + " "
+                    + rng.tag();
+            float[][] fused = DecodeRun.ropeKvCacheWrite(CPU, dt, true, q, k, v, positions, slot, kc0, vc0, nHeads,
+                    nKvHeads, headDim, 10000, kind);
+            float[][] apart = DecodeRun.ropeKvCacheWrite(CPU, dt, false, q, k, v, positions, slot, kc0, vc0, nHeads,
+                    nKvHeads, headDim, 10000, kind);
+            String[] names = {"q", "k", "kCache", "vCache"};
+            for (int i = 0; i < names.length; i++) Numerics.assertBitsEqual(names[i], apart[i], fused[i], ctx);
+            assertFalse(Arrays.equals(q, fused[0]), "q was not rotated " + ctx);
+        }
+    }
+
+    @Test
+    void ropeKvCacheWriteRejectsBadSlotsBeforeWriting() {
+        try (TensorScope s = new TensorScope(CPU)) {
+            float[] cache0 = {1, 2, 3, 4, 5, 6, 7, 8}, q0 = {9, 8, 7, 6}, k0 = {5, 4, 3, 2};
+            Tensor kc = s.of(DType.F32, cache0, 4, 1, 2), vc = s.of(DType.F32, cache0, 4, 1, 2);
+            Tensor q = s.of(DType.F32, q0, 2, 1, 2), k = s.of(DType.F32, k0, 2, 1, 2), v = s.of(DType.F32, k0, 2, 1, 2);
+            Tensor positions = s.of(DType.I32, new float[] {3, 4}, 2);
+            LoraparException e = assertThrows(LoraparException.class, () -> DecodeOps.ropeKvCacheWrite(s.stream(), q, k,
+                    v, positions, 10000, Ops.RopeKind.ROTATE_HALF, s.of(DType.I32, new float[] {0, 4}, 2), kc, vc));
+            assertEquals(NativeStatus.INVALID_ARGUMENT, e.status());
+            assertTrue(e.getMessage().contains("slot[1]"), e.getMessage());
+            Numerics.assertBitsEqual("q after the refused call", q0, s.read(q), "");
+            Numerics.assertBitsEqual("k after the refused call", k0, s.read(k), "");
+            Numerics.assertBitsEqual("kCache after the refused call", cache0, s.read(kc), "");
+            IllegalArgumentException same = assertThrows(IllegalArgumentException.class, () ->
+                    DecodeOps.ropeKvCacheWrite(s.stream(), q, k, k, positions, 10000, Ops.RopeKind.ROTATE_HALF,
+                            s.of(DType.I32, new float[] {0, 1}, 2), kc, vc));
+            assertTrue(same.getMessage().contains("distinct"), same.getMessage());
+            IllegalArgumentException odd = assertThrows(IllegalArgumentException.class, () ->
+                    DecodeOps.ropeKvCacheWrite(s.stream(), s.of(DType.F32, new float[6], 2, 1, 3),
+                            s.of(DType.F32, new float[6], 2, 1, 3), s.of(DType.F32, new float[6], 2, 1, 3), positions,
+                            10000, Ops.RopeKind.ROTATE_HALF, s.of(DType.I32, new float[] {0, 1}, 2),
+                            s.of(DType.F32, new float[12], 4, 1, 3), s.of(DType.F32, new float[12], 4, 1, 3)));
+            assertTrue(odd.getMessage().contains("even"), odd.getMessage());
         }
     }
 

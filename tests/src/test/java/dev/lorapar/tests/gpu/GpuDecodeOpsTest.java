@@ -117,6 +117,45 @@ class GpuDecodeOpsTest {
         }
     }
 
+    /**
+     * The fused rotation + cache write on CUDA gives, bit for bit, what CUDA's rope(q), rope(k) and kvCacheWrite give
+     * (the same device arithmetic), at the 7B decode shape (64 rows, 32 heads of 128), with GQA, odd head counts and
+     * head_dim 2; a row whose slot is out of range is rotated but not cached, as kvCacheWrite skips it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "BF16"})
+    void ropeKvCacheWriteIsRopeThenCacheWrite(DType dt, TestInfo info) {
+        Rng rng = Rng.forTest(info);
+        for (int[] shape : new int[][] {{64, 32, 32, 128}, {7, 12, 4, 64}, {5, 3, 1, 2}, {3, 5, 5, 16}}) {
+            int rows = shape[0], nHeads = shape[1], nKvHeads = shape[2], headDim = shape[3];
+            int slots = rows + rng.between(0, 50), row = nKvHeads * headDim;
+            int[] slot = DecodeRun.distinctSlots(rng, rows, slots), positions = new int[rows];
+            for (int t = 0; t < rows; t++) positions[t] = rng.between(0, 4000);
+            float[] q = LayerInputs.gaussian(rng, dt, rows * nHeads * headDim, 1);
+            float[] k = LayerInputs.gaussian(rng, dt, rows * row, 1), v = LayerInputs.gaussian(rng, dt, rows * row, 1);
+            float[] kc0 = LayerInputs.gaussian(rng, dt, slots * row, 1), vc0 = LayerInputs.gaussian(rng, dt, slots * row, 1);
+            for (Ops.RopeKind kind : Ops.RopeKind.values()) {
+                String ctx = Arrays.toString(shape) + " " + kind + " " + rng.tag();
+                for (int[] sl : new int[][] {slot, withBadFirst(slot, rng.nextBoolean() ? -1 : slots)}) {
+                    float[][] fused = DecodeRun.ropeKvCacheWrite(gpu(), dt, true, q, k, v, positions, sl, kc0, vc0,
+                            nHeads, nKvHeads, headDim, 10000, kind);
+                    float[][] apart = DecodeRun.ropeKvCacheWrite(gpu(), dt, false, q, k, v, positions, sl, kc0, vc0,
+                            nHeads, nKvHeads, headDim, 10000, kind);
+                    String[] names = {"q", "k", "kCache", "vCache"};
+                    for (int i = 0; i < names.length; i++)
+                        Numerics.assertBitsEqual(names[i] + (sl == slot ? "" : " (slot 0 out of range)"), apart[i],
+                                fused[i], ctx);
+                }
+            }
+        }
+    }
+
+    private static int[] withBadFirst(int[] slot, int bad) {
+        int[] out = slot.clone();
+        out[0] = bad;
+        return out;
+    }
+
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "BF16"})
     void kvCacheWriteMatchesCpu(DType dt, TestInfo info) {
