@@ -91,6 +91,7 @@ struct lp_cuda_retired {
 struct lp_cuda_state {
     int32_t device;    /* CUDA ordinal of the stream */
     int32_t sm_count;  /* multiprocessors of the device, for grid sizing */
+    int32_t pdl;       /* 1: lp_launch_pdl allows programmatic dependent launch (sm_90+, LORAPAR_PDL != 0) */
     void *scratch;     /* device arena [scratch_bytes] */
     size_t scratch_bytes;
     void *gemm;                             /* opaque cuBLASLt context, or NULL before the first GEMM */
@@ -107,6 +108,53 @@ lp_status lp_cuda_state_unref(lp_cuda_state *state, int sync_device);
 
 static inline lp_cuda_state *lp_cuda_state_of(lp_stream stream) { return (lp_cuda_state *)stream->backend; }
 static inline cudaStream_t lp_cuda_stream_of(lp_stream stream) { return (cudaStream_t)stream->cuda; }
+
+/* ------------------------------------------------------------------ programmatic dependent launch */
+/*
+ * A decode step is ~16 kernels a layer, many of them a few µs long, so the gap between one kernel's end and the
+ * next one's first instructions is a visible share of the step. With programmatic dependent launch (sm_90+), a
+ * kernel launched by lp_launch_pdl may be scheduled while the kernel before it in the stream still runs; it then
+ * waits in lp_pdl_wait() until that kernel has completed and its writes are visible. So a kernel launched this way
+ * MUST call lp_pdl_wait() before its first access to global memory (reads and writes alike); lp_pdl_wait() also
+ * lets the next such kernel be scheduled (griddepcontrol.launch_dependents). Launched by <<<...>>> or on a device
+ * without the feature, lp_pdl_wait() returns at once. LORAPAR_PDL=0 in the environment launches normally (for A/B
+ * measurements); stream capture records the dependency as a programmatic edge of the CUDA graph.
+ */
+static __device__ __forceinline__ void lp_pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+/* kernel<<<grid, block, smem, stream>>>(args...), with programmatic dependent launch allowed when the stream's
+ * state says so (see above). Returns the launch's status (the runtime's last-error state cleared). */
+template <class... Params, class... Args>
+static inline cudaError_t lp_launch_pdl(lp_stream stream, void (*kernel)(Params...), dim3 grid, dim3 block,
+                                        size_t smem, Args... args) {
+    cudaLaunchAttribute attribute;
+    memset(&attribute, 0, sizeof attribute);
+    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config;
+    memset(&config, 0, sizeof config);
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = smem;
+    config.stream = lp_cuda_stream_of(stream);
+    config.attrs = &attribute;
+    config.numAttrs = lp_cuda_state_of(stream)->pdl ? 1 : 0;
+    const cudaError_t launched = cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
+    const cudaError_t last = cudaGetLastError();
+    return launched != cudaSuccess ? launched : last;
+}
+
+/* Return from the enclosing lp_status function when an lp_launch_pdl fails, naming the kernel. */
+#define LP_CUDA_CHECK_PDL(kernel_name, launch)                                                                   \
+    do {                                                                                                         \
+        lp_status lp_cuda_st_ = lp_cuda_status_of((launch), __FILE__, __LINE__, "launch of " kernel_name);        \
+        if (lp_cuda_st_ != LP_OK) return lp_cuda_st_;                                                            \
+    } while (0)
 
 /* Device pointer to at least `bytes` of the stream's scratch arena (may synchronize to grow it). */
 lp_status lp_cuda_scratch(lp_stream stream, size_t bytes, void **out_ptr);

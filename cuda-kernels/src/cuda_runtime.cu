@@ -107,6 +107,18 @@ extern "C" lp_status lp_cuda_device_name(int32_t device, char *buf, size_t buf_l
 
 /* ------------------------------------------------------------------------------------- streams */
 
+/* Programmatic dependent launch for the device's streams: compute capability 9.0 or above, unless LORAPAR_PDL=0. */
+static int32_t lp_cuda_pdl_wanted(int32_t device) {
+    const char *env = getenv("LORAPAR_PDL");
+    if (env != NULL && strcmp(env, "0") == 0) return 0;
+    int major = 0;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return 0;
+    }
+    return major >= 9 ? 1 : 0;
+}
+
 extern "C" lp_status lp_cuda_stream_init(lp_stream stream) {
     stream->cuda = NULL;
     stream->backend = NULL;
@@ -125,6 +137,7 @@ extern "C" lp_status lp_cuda_stream_init(lp_stream stream) {
     }
     state->device = stream->device;
     state->sm_count = sm_count;
+    state->pdl = lp_cuda_pdl_wanted(stream->device);
     state->refs = 1;
     stream->cuda = (void *)cuda_stream;
     stream->backend = state;

@@ -33,6 +33,7 @@
 template <class U>
 __global__ void lp_kv_cache_write_kernel(const U *k, const U *v, const int32_t *slot, U *k_cache, U *v_cache,
                                          int64_t rows, int64_t row_units, int64_t cache_slots) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t total = rows * row_units;
     for (int64_t i = lp_thread_index(); i < total; i += lp_grid_stride()) {
         const int64_t t = i / row_units, e = i - t * row_units;
@@ -48,10 +49,11 @@ static lp_status lp_kv_cache_write_run(lp_stream stream, const void *k, const vo
                                        void *k_cache, void *v_cache, int64_t rows, int64_t row_bytes,
                                        int64_t cache_slots) {
     const int64_t row_units = row_bytes / (int64_t)sizeof(U);
-    lp_kv_cache_write_kernel<U><<<lp_cuda_grid(stream, rows * row_units), LP_THREADS, 0, lp_cuda_stream_of(stream)>>>(
-        static_cast<const U *>(k), static_cast<const U *>(v), slot, static_cast<U *>(k_cache),
-        static_cast<U *>(v_cache), rows, row_units, cache_slots);
-    LP_CUDA_CHECK_LAUNCH("lp_kv_cache_write_kernel");
+    LP_CUDA_CHECK_PDL("lp_kv_cache_write_kernel",
+                      lp_launch_pdl(stream, lp_kv_cache_write_kernel<U>, lp_cuda_grid(stream, rows * row_units),
+                                    LP_THREADS, 0, static_cast<const U *>(k), static_cast<const U *>(v), slot,
+                                    static_cast<U *>(k_cache), static_cast<U *>(v_cache), rows, row_units,
+                                    cache_slots));
     return LP_OK;
 }
 
@@ -151,6 +153,7 @@ __global__ void __launch_bounds__(LP_DEC_THREADS, HEADS == 1 && DMAX <= 128 ? 8 
                              const int32_t *__restrict__ lengths, float *__restrict__ part_acc,
                              float *__restrict__ part_ml, const int32_t *__restrict__ prefix, T *__restrict__ out,
                              lp_dec_problem pb) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     typedef lp_dec_cfg<DMAX> C;
     __shared__ float sh_m[LP_DEC_WARPS][HEADS], sh_l[LP_DEC_WARPS][HEADS];
     __shared__ float sh_acc[LP_DEC_WARPS][HEADS][DMAX];
@@ -304,6 +307,7 @@ template <class T>
 __global__ void __launch_bounds__(LP_DEC_THREADS)
     lp_decode_combine_kernel(const float *__restrict__ part_acc, const float *__restrict__ part_ml,
                              const int32_t *__restrict__ lengths, T *__restrict__ out, lp_dec_problem pb) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     __shared__ float weight[LP_DEC_MAX_CHUNKS];
     const size_t bh = blockIdx.x;
     const int b = (int)(bh / pb.n_heads);
@@ -345,13 +349,13 @@ template <class T, int DMAX, bool VEC, int HEADS>
 static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_problem &pb, const void *q,
                             const void *k_cache, const void *v_cache, const int32_t *lengths,
                             const int32_t *prefix, void *out) {
-    cudaStream_t s = lp_cuda_stream_of(stream);
     const dim3 grid((unsigned int)pb.n_chunks, (unsigned int)(pb.n_kv_heads * pb.head_slices), (unsigned int)batch);
     if (pb.n_chunks == 1) { /* one chunk per sequence: normalised in place, no partials, no combine pass */
-        lp_decode_partial_kernel<T, DMAX, VEC, HEADS, true><<<grid, LP_DEC_THREADS, 0, s>>>(
-            static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths,
-            NULL, NULL, prefix, static_cast<T *>(out), pb);
-        LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel (direct)");
+        LP_CUDA_CHECK_PDL("lp_decode_partial_kernel (direct)",
+                          lp_launch_pdl(stream, lp_decode_partial_kernel<T, DMAX, VEC, HEADS, true>, grid,
+                                        LP_DEC_THREADS, 0, static_cast<const T *>(q), static_cast<const T *>(k_cache),
+                                        static_cast<const T *>(v_cache), lengths, (float *)NULL, (float *)NULL,
+                                        prefix, static_cast<T *>(out), pb));
         return LP_OK;
     }
     const size_t partials = (size_t)batch * pb.n_heads * pb.n_chunks;
@@ -362,13 +366,14 @@ static lp_status lp_dec_run(lp_stream stream, int64_t batch, const lp_dec_proble
     LP_CHECK(lp_cuda_scratch(stream, layout.bytes, &base));
     float *part_acc = reinterpret_cast<float *>(static_cast<unsigned char *>(base) + acc_off);
     float *part_ml = reinterpret_cast<float *>(static_cast<unsigned char *>(base) + ml_off);
-    lp_decode_partial_kernel<T, DMAX, VEC, HEADS, false><<<grid, LP_DEC_THREADS, 0, s>>>(
-        static_cast<const T *>(q), static_cast<const T *>(k_cache), static_cast<const T *>(v_cache), lengths, part_acc,
-        part_ml, prefix, NULL, pb);
-    LP_CUDA_CHECK_LAUNCH("lp_decode_partial_kernel");
-    lp_decode_combine_kernel<T><<<(unsigned int)(batch * pb.n_heads), LP_DEC_THREADS, 0, s>>>(
-        part_acc, part_ml, lengths, static_cast<T *>(out), pb);
-    LP_CUDA_CHECK_LAUNCH("lp_decode_combine_kernel");
+    LP_CUDA_CHECK_PDL("lp_decode_partial_kernel",
+                      lp_launch_pdl(stream, lp_decode_partial_kernel<T, DMAX, VEC, HEADS, false>, grid, LP_DEC_THREADS,
+                                    0, static_cast<const T *>(q), static_cast<const T *>(k_cache),
+                                    static_cast<const T *>(v_cache), lengths, part_acc, part_ml, prefix, (T *)NULL,
+                                    pb));
+    LP_CUDA_CHECK_PDL("lp_decode_combine_kernel",
+                      lp_launch_pdl(stream, lp_decode_combine_kernel<T>, dim3((unsigned int)(batch * pb.n_heads)),
+                                    LP_DEC_THREADS, 0, part_acc, part_ml, lengths, static_cast<T *>(out), pb));
     return LP_OK;
 }
 

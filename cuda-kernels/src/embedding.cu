@@ -21,6 +21,7 @@
 template <class T>
 __global__ void lp_embedding_gather_kernel(const int32_t *ids, const T *table, T *out, int64_t tokens, int64_t vocab,
                                            int64_t dim, bool vec) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t groups_per_row = (dim + 7) / 8;
     const int64_t items = tokens * groups_per_row;
     for (int64_t item = lp_thread_index(); item < items; item += lp_grid_stride()) {
@@ -85,9 +86,10 @@ extern "C" lp_status lp_cuda_embedding_forward(lp_stream stream, lp_dtype dtype,
         using T = decltype(tag);
         const bool vec = lp_rows_aligned16(table, dim, sizeof(T)) && lp_rows_aligned16(out, dim, sizeof(T));
         const int64_t items = tokens * ((dim + 7) / 8);
-        lp_embedding_gather_kernel<T><<<lp_cuda_grid(stream, items), LP_THREADS, 0, lp_cuda_stream_of(stream)>>>(
-            ids, static_cast<const T *>(table), static_cast<T *>(out), tokens, vocab, dim, vec);
-        LP_CUDA_CHECK_LAUNCH("lp_embedding_gather_kernel");
+        LP_CUDA_CHECK_PDL("lp_embedding_gather_kernel",
+                          lp_launch_pdl(stream, lp_embedding_gather_kernel<T>, lp_cuda_grid(stream, items), LP_THREADS,
+                                        0, ids, static_cast<const T *>(table), static_cast<T *>(out), tokens, vocab,
+                                        dim, vec));
         return LP_OK;
     });
 }

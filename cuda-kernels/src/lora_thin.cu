@@ -31,6 +31,7 @@
 template <class T, bool VEC>
 __global__ void __launch_bounds__(LP_THIN_THREADS)
 lp_thin_down_kernel(const T *__restrict__ x, lp_thin_group g, int64_t k, int64_t r) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     __shared__ float partial[LP_THIN_THREADS / 32][LP_THIN_CHUNK]; /* [warp][adapter row of the chunk] */
     const T *__restrict__ a = static_cast<const T *>(g.a[blockIdx.z]);
     T *__restrict__ u = static_cast<T *>(g.u[blockIdx.z]);
@@ -99,6 +100,7 @@ bool lp_cuda_thin_down_applies(int64_t m, int64_t r) {
 template <class T, bool VEC>
 __global__ void __launch_bounds__(LP_THIN_UP_THREADS)
 lp_thin_up_kernel(lp_thin_group g, int64_t m, int64_t r, float scale) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     __shared__ float u_rows[LP_THIN_UP_ROWS][LP_THIN_MAX_RANK]; /* [row of the block][adapter row] */
     const T *__restrict__ u = static_cast<const T *>(g.u[blockIdx.z]);
     const T *__restrict__ b = static_cast<const T *>(g.b[blockIdx.z]);
@@ -175,15 +177,13 @@ lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, i
     return lp_dispatch_float_dtype("lp_lora (thin projections)", dtype, [&](auto tag) -> lp_status {
         using T = decltype(tag);
         if (m == 0 || r == 0 || g.count == 0) return LP_OK;
-        cudaStream_t s = lp_cuda_stream_of(stream);
         /* u_i [m×r] = x [m×k] · A'_iᵀ */
         const dim3 down_grid((unsigned int)m, (unsigned int)((r + LP_THIN_CHUNK - 1) / LP_THIN_CHUNK),
                              (unsigned int)g.count);
-        if (lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, true))
-            lp_thin_down_kernel<T, true><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, k, r);
-        else
-            lp_thin_down_kernel<T, false><<<down_grid, LP_THIN_THREADS, 0, s>>>(static_cast<const T *>(x), g, k, r);
-        LP_CUDA_CHECK_LAUNCH("lp_thin_down_kernel");
+        const bool down_vec = lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, true);
+        LP_CUDA_CHECK_PDL("lp_thin_down_kernel",
+                          lp_launch_pdl(stream, down_vec ? lp_thin_down_kernel<T, true> : lp_thin_down_kernel<T, false>,
+                                        down_grid, LP_THIN_THREADS, 0, static_cast<const T *>(x), g, k, r));
         /* y_i [m×n_i] += scale · u_i · B'_iᵀ */
         int64_t max_n = 0;
         for (int i = 0; i < g.count; i++) max_n = g.n[i] > max_n ? g.n[i] : max_n;
@@ -191,11 +191,10 @@ lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, i
         const int64_t per_block = (int64_t)LP_THIN_UP_THREADS * 2;
         const dim3 up_grid((unsigned int)((max_n + per_block - 1) / per_block),
                            (unsigned int)((m + LP_THIN_UP_ROWS - 1) / LP_THIN_UP_ROWS), (unsigned int)g.count);
-        if (lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, false))
-            lp_thin_up_kernel<T, true><<<up_grid, LP_THIN_UP_THREADS, 0, s>>>(g, m, r, scale);
-        else
-            lp_thin_up_kernel<T, false><<<up_grid, LP_THIN_UP_THREADS, 0, s>>>(g, m, r, scale);
-        LP_CUDA_CHECK_LAUNCH("lp_thin_up_kernel");
+        const bool up_vec = lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, false);
+        LP_CUDA_CHECK_PDL("lp_thin_up_kernel",
+                          lp_launch_pdl(stream, up_vec ? lp_thin_up_kernel<T, true> : lp_thin_up_kernel<T, false>,
+                                        up_grid, LP_THIN_UP_THREADS, 0, g, m, r, scale));
         return LP_OK;
     });
 }

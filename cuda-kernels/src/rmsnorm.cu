@@ -23,6 +23,7 @@
 template <class T>
 __global__ void lp_rmsnorm_forward_kernel(const T *x, const T *w, T *y, float *rstd, int64_t rows, int64_t dim,
                                           float eps, bool vec) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         const T *xr = x + row * dim;
         T *yr = y + row * dim;
@@ -121,9 +122,10 @@ extern "C" lp_status lp_cuda_rmsnorm_forward(lp_stream stream, lp_dtype dtype, i
         using T = decltype(tag);
         const bool vec = lp_rows_aligned16(x, dim, sizeof(T)) && lp_rows_aligned16(y, dim, sizeof(T)) &&
                          lp_rows_aligned16(w, dim, sizeof(T));
-        lp_rmsnorm_forward_kernel<T><<<lp_row_grid(rows), LP_THREADS, 0, lp_cuda_stream_of(stream)>>>(
-            static_cast<const T *>(x), static_cast<const T *>(w), static_cast<T *>(y), rstd, rows, dim, eps, vec);
-        LP_CUDA_CHECK_LAUNCH("lp_rmsnorm_forward_kernel");
+        LP_CUDA_CHECK_PDL("lp_rmsnorm_forward_kernel",
+                          lp_launch_pdl(stream, lp_rmsnorm_forward_kernel<T>, lp_row_grid(rows), LP_THREADS, 0,
+                                        static_cast<const T *>(x), static_cast<const T *>(w), static_cast<T *>(y),
+                                        rstd, rows, dim, eps, vec));
         return LP_OK;
     });
 }

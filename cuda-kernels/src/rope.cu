@@ -67,6 +67,7 @@ static __device__ __forceinline__ lp_rope_item lp_rope_item_of(int64_t item, int
 template <class T>
 __global__ void lp_rope_kernel(const __grid_constant__ lp_rope_table table, T *x, const int32_t *positions,
                                int64_t tokens, int64_t heads, int64_t head_dim, bool adjacent, bool inverse) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t pairs = head_dim / 2;
     const int64_t groups = (heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
     const int64_t items = tokens * groups * pairs; /* item = (t · groups + group) · pairs + p */
@@ -89,6 +90,7 @@ __global__ void lp_rope_kv_write_kernel(const __grid_constant__ lp_rope_table ta
                                         const int32_t *positions, const int32_t *slot, T *k_cache, T *v_cache,
                                         int64_t tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim,
                                         int64_t cache_slots, bool adjacent) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t pairs = head_dim / 2;
     const int64_t q_groups = (n_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
     const int64_t k_groups = (n_kv_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
@@ -140,10 +142,10 @@ extern "C" lp_status lp_cuda_rope(lp_stream stream, lp_dtype dtype, int64_t toke
     return lp_dispatch_float_dtype(op, dtype, [&](auto tag) -> lp_status {
         using T = decltype(tag);
         const int64_t groups = (heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
-        lp_rope_kernel<T><<<lp_cuda_grid(stream, tokens * groups * pairs), LP_THREADS, 0, lp_cuda_stream_of(stream)>>>(
-            table, static_cast<T *>(x), positions, tokens, heads, head_dim, style == LP_ROPE_ADJACENT_PAIRS,
-            inverse != 0);
-        LP_CUDA_CHECK_LAUNCH("lp_rope_kernel");
+        LP_CUDA_CHECK_PDL("lp_rope_kernel",
+                          lp_launch_pdl(stream, lp_rope_kernel<T>, lp_cuda_grid(stream, tokens * groups * pairs),
+                                        LP_THREADS, 0, table, static_cast<T *>(x), positions, tokens, heads, head_dim,
+                                        style == LP_ROPE_ADJACENT_PAIRS, inverse != 0));
         return LP_OK;
     });
 }
@@ -167,12 +169,12 @@ extern "C" lp_status lp_cuda_rope_kv_cache_write(lp_stream stream, lp_dtype dtyp
         using T = decltype(tag);
         const int64_t groups = (n_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD +
                                (n_kv_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
-        lp_rope_kv_write_kernel<T><<<lp_cuda_grid(stream, rows * groups * pairs), LP_THREADS, 0,
-                                     lp_cuda_stream_of(stream)>>>(
-            table, static_cast<T *>(q), static_cast<T *>(k), static_cast<const T *>(v), positions, slot,
-            static_cast<T *>(k_cache), static_cast<T *>(v_cache), rows, n_heads, n_kv_heads, head_dim, cache_slots,
-            style == LP_ROPE_ADJACENT_PAIRS);
-        LP_CUDA_CHECK_LAUNCH("lp_rope_kv_write_kernel");
+        LP_CUDA_CHECK_PDL("lp_rope_kv_write_kernel",
+                          lp_launch_pdl(stream, lp_rope_kv_write_kernel<T>, lp_cuda_grid(stream, rows * groups * pairs),
+                                        LP_THREADS, 0, table, static_cast<T *>(q), static_cast<T *>(k),
+                                        static_cast<const T *>(v), positions, slot, static_cast<T *>(k_cache),
+                                        static_cast<T *>(v_cache), rows, n_heads, n_kv_heads, head_dim, cache_slots,
+                                        style == LP_ROPE_ADJACENT_PAIRS));
         return LP_OK;
     });
 }

@@ -208,6 +208,7 @@ __global__ void __launch_bounds__(LP_SAMPLE_THREADS)
                      const uint64_t *__restrict__ seed, const int64_t *__restrict__ step, int32_t *__restrict__ out_ids) {
     __shared__ lp_sample_shared sh;
     extern __shared__ uint32_t w_cache[]; /* [vocab] when CACHED */
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t row = blockIdx.x;
     const T *x = logits + row * vocab; /* [vocab] */
 
@@ -285,7 +286,6 @@ template <class T>
 static lp_status lp_sample_launch(lp_stream stream, int64_t batch, int64_t vocab, const void *logits,
                                   const float *temperature, const int32_t *top_k, const float *top_p,
                                   const uint64_t *seed, const int64_t *step, int32_t *out_ids) {
-    cudaStream_t s = lp_cuda_stream_of(stream);
     const T *x = static_cast<const T *>(logits);
     int optin = 0;
     LP_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, stream->device));
@@ -295,13 +295,15 @@ static lp_status lp_sample_launch(lp_stream stream, int64_t batch, int64_t vocab
     if (cache_bytes + cached_kernel.sharedSizeBytes <= (size_t)optin) {
         LP_CUDA_CHECK(cudaFuncSetAttribute(lp_sample_kernel<T, true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            (int)cache_bytes));
-        lp_sample_kernel<T, true><<<(unsigned int)batch, LP_SAMPLE_THREADS, cache_bytes, s>>>(
-            x, vocab, temperature, top_k, top_p, seed, step, out_ids);
+        LP_CUDA_CHECK_PDL("lp_sample_kernel",
+                          lp_launch_pdl(stream, lp_sample_kernel<T, true>, dim3((unsigned int)batch), LP_SAMPLE_THREADS,
+                                        cache_bytes, x, vocab, temperature, top_k, top_p, seed, step, out_ids));
     } else {
-        lp_sample_kernel<T, false><<<(unsigned int)batch, LP_SAMPLE_THREADS, 0, s>>>(x, vocab, temperature, top_k,
-                                                                                     top_p, seed, step, out_ids);
+        LP_CUDA_CHECK_PDL("lp_sample_kernel",
+                          lp_launch_pdl(stream, lp_sample_kernel<T, false>, dim3((unsigned int)batch),
+                                        LP_SAMPLE_THREADS, 0, x, vocab, temperature, top_k, top_p, seed, step,
+                                        out_ids));
     }
-    LP_CUDA_CHECK_LAUNCH("lp_sample_kernel");
     return LP_OK;
 }
 

@@ -28,6 +28,7 @@ static __device__ __forceinline__ void lp_swiglu_grads(float z, float u, float d
 
 /* gate, up, out [n] T; vec: every pointer 16-byte aligned. */
 template <class T> __global__ void lp_swiglu_forward_kernel(const T *gate, const T *up, T *out, int64_t n, bool vec) {
+    lp_pdl_wait(); /* launched by lp_launch_pdl */
     const int64_t groups = (n + 7) / 8;
     for (int64_t grp = lp_thread_index(); grp < groups; grp += lp_grid_stride()) {
         const int64_t first = grp * 8;
@@ -81,9 +82,10 @@ extern "C" lp_status lp_cuda_swiglu_forward(lp_stream stream, lp_dtype dtype, in
     return lp_dispatch_float_dtype("lp_swiglu_forward", dtype, [&](auto tag) -> lp_status {
         using T = decltype(tag);
         const bool vec = lp_host_aligned16(gate) && lp_host_aligned16(up) && lp_host_aligned16(out);
-        lp_swiglu_forward_kernel<T><<<lp_cuda_grid(stream, (n + 7) / 8), LP_THREADS, 0, lp_cuda_stream_of(stream)>>>(
-            static_cast<const T *>(gate), static_cast<const T *>(up), static_cast<T *>(out), n, vec);
-        LP_CUDA_CHECK_LAUNCH("lp_swiglu_forward_kernel");
+        LP_CUDA_CHECK_PDL("lp_swiglu_forward_kernel",
+                          lp_launch_pdl(stream, lp_swiglu_forward_kernel<T>, lp_cuda_grid(stream, (n + 7) / 8),
+                                        LP_THREADS, 0, static_cast<const T *>(gate), static_cast<const T *>(up),
+                                        static_cast<T *>(out), n, vec));
         return LP_OK;
     });
 }
