@@ -220,29 +220,53 @@ __global__ void __launch_bounds__(LP_DEC_THREADS, HEADS == 1 && DMAX <= 128 ? 8 
                 v_rows[u].zero();
             }
         }
+        /* the tile's scores first (independent chains), then one rescale per tile: s = −∞ for keys past k1 */
+        float s[HEADS][LP_DEC_UNROLL];
 #pragma unroll
         for (int u = 0; u < LP_DEC_UNROLL; u++) {
-            if (j0 + u * step >= k1) break; /* warp-uniform: no key of this warp step is left */
             const bool valid = j0 + u * step + sub < k1;
-            float kv[8], vv[8];
+            float kv[8];
             k_rows[u].to_float(kv);
-            v_rows[u].to_float(vv);
 #pragma unroll
             for (int g = 0; g < HEADS; g++) {
                 if (g >= heads) break; /* block-uniform */
-                float s = 0.0f;
+                float dot = 0.0f;
 #pragma unroll
-                for (int e = 0; e < 8; e++) s = fmaf(qv[g][e], kv[e], s);
+                for (int e = 0; e < 8; e++) dot = fmaf(qv[g][e], kv[e], dot);
 #pragma unroll
-                for (int off = C::lanes_per_key / 2; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
-                if (valid) {
-                    const float m_new = fmaxf(m[g], s);
-                    const float corr = exp2f(m[g] - m_new), p = exp2f(s - m_new); /* exp2f(−Inf) = 0 */
-                    l[g] = l[g] * corr + p;
+                for (int off = C::lanes_per_key / 2; off > 0; off >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, off);
+                s[g][u] = valid ? dot : -INFINITY;
+            }
+        }
 #pragma unroll
-                    for (int e = 0; e < 8; e++) acc[g][e] = acc[g][e] * corr + p * vv[e];
-                    m[g] = m_new;
-                }
+        for (int g = 0; g < HEADS; g++) {
+            if (g >= heads) break;
+            float m_new = m[g];
+#pragma unroll
+            for (int u = 0; u < LP_DEC_UNROLL; u++) m_new = fmaxf(m_new, s[g][u]);
+            /* no valid key yet (m_new = −∞): corr = p = 0 keeps l = acc = 0 */
+            const float ref = m_new == -INFINITY ? 0.0f : m_new;
+            const float corr = exp2f(m[g] - ref); /* exp2f(−∞) = 0 */
+            l[g] *= corr;
+#pragma unroll
+            for (int e = 0; e < 8; e++) acc[g][e] *= corr;
+#pragma unroll
+            for (int u = 0; u < LP_DEC_UNROLL; u++) {
+                s[g][u] = exp2f(s[g][u] - ref); /* now p */
+                l[g] += s[g][u];
+            }
+            m[g] = m_new;
+        }
+#pragma unroll
+        for (int u = 0; u < LP_DEC_UNROLL; u++) {
+            if (j0 + u * step >= k1) break; /* warp-uniform: no key of this warp step is left (p = 0) */
+            float vv[8];
+            v_rows[u].to_float(vv);
+#pragma unroll
+            for (int g = 0; g < HEADS; g++) {
+                if (g >= heads) break;
+#pragma unroll
+                for (int e = 0; e < 8; e++) acc[g][e] = fmaf(s[g][u], vv[e], acc[g][e]);
             }
         }
     }
