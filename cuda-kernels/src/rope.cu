@@ -8,7 +8,7 @@
  *   c = (float)cos(angle), s = (float)sin(angle)                     (double cos / sin, then rounded to f32);
  *   s = −s when inverse;
  *   (a, b) → (a·c − b·s, a·s + b·c) in fp32, each product and sum rounded (__fmul_rn / __fadd_rn, no FMA).
- * lp_rope_kernel: one thread per (token, group of LP_ROPE_HEADS_PER_THREAD heads, pair) computes c, s and rotates that pair in its
+ * One thread per (token, group of LP_ROPE_HEADS_PER_THREAD heads, pair) computes c, s and rotates that pair in its
  * heads: a decode step (64 tokens) still fills the GPU (one thread per (token, pair) gave 16 blocks and 16 µs for
  * 64 × 32 heads on an H200; every thread computes the same c, s from the same inputs, so results do not change).
  */
@@ -80,66 +80,45 @@ __global__ void lp_rope_kernel(const __grid_constant__ lp_rope_table table, T *x
     }
 }
 
-#define LP_ROPE_KV_THREADS 256
-#define LP_ROPE_KV_PAIRS 8 /* pairs of one head a thread rotates: its 16 loads are issued before any store */
-
 /*
  * lp_rope (forward) on q [tokens×n_heads×head_dim] and k [tokens×n_kv_heads×head_dim] in place, and the rotated k
- * with v (the same elements) copied into cache slot slot[t] (skipped when outside [0, cache_slots)). Block t is
- * token t: c, s of its position for every pair are computed once into shared memory (lp_rope_cos_sin), then a
- * thread takes LP_ROPE_KV_PAIRS pairs of one head of q or k at a time, with the arithmetic of lp_rope_kernel (so the
- * results are the same bits). A first version, one thread per (token, 4 heads, pair) recomputing c, s in each,
- * took 9.8 µs for a 64-row step of a 7B model on an H200 (Nsight Compute).
+ * with v (the same elements) copied into cache slot slot[t] (skipped when outside [0, cache_slots)): one thread per
+ * (token, group of LP_ROPE_HEADS_PER_THREAD heads of q, then of k, pair), the arithmetic of lp_rope_kernel.
  */
 template <class T>
-__global__ void __launch_bounds__(LP_ROPE_KV_THREADS)
-    lp_rope_kv_write_kernel(const __grid_constant__ lp_rope_table table, T *q, T *k, const T *v,
-                            const int32_t *positions, const int32_t *slot, T *k_cache, T *v_cache, int64_t n_heads,
-                            int64_t n_kv_heads, int64_t head_dim, int64_t cache_slots, bool adjacent) {
+__global__ void lp_rope_kv_write_kernel(const __grid_constant__ lp_rope_table table, T *q, T *k, const T *v,
+                                        const int32_t *positions, const int32_t *slot, T *k_cache, T *v_cache,
+                                        int64_t tokens, int64_t n_heads, int64_t n_kv_heads, int64_t head_dim,
+                                        int64_t cache_slots, bool adjacent) {
     lp_pdl_wait(); /* launched by lp_launch_pdl */
-    __shared__ float cos_p[LP_ROPE_MAX_PAIRS], sin_p[LP_ROPE_MAX_PAIRS]; /* [pairs] */
-    const int64_t t = blockIdx.x;
-    const int pairs = (int)(head_dim / 2);
-    const int32_t position = positions[t];
-    for (int p = threadIdx.x; p < pairs; p += blockDim.x)
-        lp_rope_cos_sin(position, table.inv_freq[p], false, &cos_p[p], &sin_p[p]);
-    __syncthreads();
-    const int64_t sl = slot[t];
-    const bool cached = sl >= 0 && sl < cache_slots;
-    const int pair_groups = (pairs + LP_ROPE_KV_PAIRS - 1) / LP_ROPE_KV_PAIRS;
-    const int64_t units = (n_heads + n_kv_heads) * pair_groups; /* (head of q then of k, group of pairs) */
-    for (int64_t unit = threadIdx.x; unit < units; unit += blockDim.x) {
-        const int64_t h = unit / pair_groups;
-        const int p0 = (int)(unit - h * pair_groups) * LP_ROPE_KV_PAIRS;
-        const int np = pairs - p0 < LP_ROPE_KV_PAIRS ? pairs - p0 : LP_ROPE_KV_PAIRS;
-        const bool is_k = h >= n_heads;
-        const int64_t kh = h - n_heads;
-        T *row = is_k ? k + (t * n_kv_heads + kh) * head_dim : q + (t * n_heads + h) * head_dim;
-        float a[LP_ROPE_KV_PAIRS], b[LP_ROPE_KV_PAIRS];
-#pragma unroll
-        for (int i = 0; i < LP_ROPE_KV_PAIRS; i++) {
-            if (i < np) {
-                const int p = p0 + i;
-                a[i] = lp_to_float(row[adjacent ? 2 * p : p]);
-                b[i] = lp_to_float(row[adjacent ? 2 * p + 1 : p + pairs]);
-            }
+    const int64_t pairs = head_dim / 2;
+    const int64_t q_groups = (n_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
+    const int64_t k_groups = (n_kv_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
+    const int64_t groups = q_groups + k_groups;
+    const int64_t items = tokens * groups * pairs; /* item = (t · groups + group) · pairs + p */
+    for (int64_t item = lp_thread_index(); item < items; item += lp_grid_stride()) {
+        const lp_rope_item it = lp_rope_item_of(item, groups, pairs, table, positions, adjacent, false);
+        const int64_t t = it.t, first = it.first, second = it.second;
+        const float c = it.c, s = it.s;
+        if (it.group < q_groups) {
+            const int64_t h0 = it.group * LP_ROPE_HEADS_PER_THREAD;
+            const int64_t h1 = h0 + LP_ROPE_HEADS_PER_THREAD < n_heads ? h0 + LP_ROPE_HEADS_PER_THREAD : n_heads;
+            T *row = q + (t * n_heads + h0) * head_dim;
+            for (int64_t h = h0; h < h1; h++, row += head_dim) lp_rope_rotate(row, first, second, c, s);
+            continue;
         }
-#pragma unroll
-        for (int i = 0; i < LP_ROPE_KV_PAIRS; i++) {
-            if (i < np) {
-                const int p = p0 + i, first = adjacent ? 2 * p : p, second = adjacent ? 2 * p + 1 : p + pairs;
-                const float c = cos_p[p], sn = sin_p[p];
-                const T ra = lp_from_float<T>(__fsub_rn(__fmul_rn(a[i], c), __fmul_rn(b[i], sn)));
-                const T rb = lp_from_float<T>(__fadd_rn(__fmul_rn(a[i], sn), __fmul_rn(b[i], c)));
-                row[first] = ra;
-                row[second] = rb;
-                if (is_k && cached) {
-                    const int64_t at = (t * n_kv_heads + kh) * head_dim, cache_at = (sl * n_kv_heads + kh) * head_dim;
-                    k_cache[cache_at + first] = ra;
-                    k_cache[cache_at + second] = rb;
-                    v_cache[cache_at + first] = v[at + first];
-                    v_cache[cache_at + second] = v[at + second];
-                }
+        const int64_t h0 = (it.group - q_groups) * LP_ROPE_HEADS_PER_THREAD;
+        const int64_t h1 = h0 + LP_ROPE_HEADS_PER_THREAD < n_kv_heads ? h0 + LP_ROPE_HEADS_PER_THREAD : n_kv_heads;
+        const int64_t sl = slot[t];
+        const bool cached = sl >= 0 && sl < cache_slots;
+        for (int64_t h = h0; h < h1; h++) {
+            const int64_t at = (t * n_kv_heads + h) * head_dim, cache_at = (sl * n_kv_heads + h) * head_dim;
+            lp_rope_rotate(k + at, first, second, c, s);
+            if (cached) {
+                k_cache[cache_at + first] = k[at + first];
+                k_cache[cache_at + second] = k[at + second];
+                v_cache[cache_at + first] = v[at + first];
+                v_cache[cache_at + second] = v[at + second];
             }
         }
     }
@@ -188,11 +167,13 @@ extern "C" lp_status lp_cuda_rope_kv_cache_write(lp_stream stream, lp_dtype dtyp
     for (int64_t p = 0; p < pairs; p++) table.inv_freq[p] = pow(theta, (double)(-2 * p) / (double)head_dim);
     return lp_dispatch_float_dtype(op, dtype, [&](auto tag) -> lp_status {
         using T = decltype(tag);
+        const int64_t groups = (n_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD +
+                               (n_kv_heads + LP_ROPE_HEADS_PER_THREAD - 1) / LP_ROPE_HEADS_PER_THREAD;
         LP_CUDA_CHECK_PDL("lp_rope_kv_write_kernel",
-                          lp_launch_pdl(stream, lp_rope_kv_write_kernel<T>, dim3((unsigned int)rows),
-                                        LP_ROPE_KV_THREADS, 0, table, static_cast<T *>(q), static_cast<T *>(k),
+                          lp_launch_pdl(stream, lp_rope_kv_write_kernel<T>, lp_cuda_grid(stream, rows * groups * pairs),
+                                        LP_THREADS, 0, table, static_cast<T *>(q), static_cast<T *>(k),
                                         static_cast<const T *>(v), positions, slot, static_cast<T *>(k_cache),
-                                        static_cast<T *>(v_cache), n_heads, n_kv_heads, head_dim, cache_slots,
+                                        static_cast<T *>(v_cache), rows, n_heads, n_kv_heads, head_dim, cache_slots,
                                         style == LP_ROPE_ADJACENT_PAIRS));
         return LP_OK;
     });
