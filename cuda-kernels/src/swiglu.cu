@@ -11,7 +11,6 @@
  * gate / up.
  */
 #include "layer_rows.cuh"
-#include "lora_down_rows.cuh"
 
 /* out = (z / (1 + e^−z)) · u */
 static __device__ __forceinline__ float lp_swiglu_value(float z, float u) {
@@ -89,64 +88,6 @@ extern "C" lp_status lp_cuda_swiglu_forward(lp_stream stream, lp_dtype dtype, in
                                         static_cast<T *>(out), n, vec));
         return LP_OK;
     });
-}
-
-/*
- * Row `row` of lp_swiglu_forward over gate, up, out [rows×hidden] (lp_row_groups, whole groups of 8: hidden % 8 == 0,
- * rows 16-byte aligned), then the group's LoRA down projections of the out row (lp_row_lora_down): u is the same as
- * lp_swiglu_forward followed by the thin down kernel. A decode step of a 7B model (64 rows) spent 4.1 µs in the SwiGLU
- * and 6.4 µs in the down projection's thin down kernel (H200, Nsight Compute).
- */
-template <class T, int J>
-__global__ void __launch_bounds__(LP_THREADS)
-    lp_swiglu_lora_down_kernel(const T *gate, const T *up, T *out, int64_t rows, int64_t hidden, lp_row_down_group g,
-                               int64_t r) {
-    lp_pdl_wait(); /* launched by lp_launch_pdl */
-    __shared__ const T *a_rows[J];                /* adapter row jj: row jj % r of A_{jj / r} */
-    __shared__ float partial[LP_THREADS / 32][J]; /* [warp][adapter row] */
-    lp_row_down_rows(g, r, hidden, a_rows);
-    for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-        const int64_t at = row * hidden;
-        lp_row_groups(hidden, true, [&](int64_t first, int count) {
-            (void)count; /* 8: hidden % 8 == 0 */
-            float gv[8], uv[8];
-            lp_load8(gate + at + first, gv);
-            lp_load8(up + at + first, uv);
-#pragma unroll
-            for (int e = 0; e < 8; e++) gv[e] = lp_swiglu_value(gv[e], uv[e]);
-            lp_store8(out + at + first, gv);
-        });
-        lp_row_lora_down<T, J>(out + at, hidden, row, g, r, a_rows, partial);
-    }
-}
-
-/* One launch when the group fits the fused kernel (lp_row_down_fused, rows 16-byte aligned); else
- * lp_cuda_swiglu_forward, then the thin down kernel or a GEMM (lp_row_down_unfused). */
-extern "C" lp_status lp_cuda_swiglu_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t hidden,
-                                              const void *gate, const void *up, void *out, int64_t count, int64_t r,
-                                              const void *const *a, void *const *u) {
-    LP_CHECK(lp_cuda_use_device(stream->device));
-    if (rows == 0 || hidden == 0) return LP_OK;
-    const size_t elem = lp_dtype_size(dtype);
-    const bool fused = lp_row_down_fused(rows, hidden, count, r, elem, a) && lp_rows_aligned16(gate, hidden, elem) &&
-                       lp_rows_aligned16(up, hidden, elem) && lp_rows_aligned16(out, hidden, elem);
-    if (fused) {
-        const lp_row_down_group g = lp_row_down_group_of(count, a, u);
-        return lp_dispatch_float_dtype("lp_swiglu_lora_down", dtype, [&](auto tag) -> lp_status {
-            using T = decltype(tag);
-            void (*kernel)(const T *, const T *, T *, int64_t, int64_t, lp_row_down_group, int64_t) =
-                count * r <= 8    ? lp_swiglu_lora_down_kernel<T, 8>
-                : count * r <= 16 ? lp_swiglu_lora_down_kernel<T, 16>
-                                  : lp_swiglu_lora_down_kernel<T, 32>;
-            LP_CUDA_CHECK_PDL("lp_swiglu_lora_down_kernel",
-                              lp_launch_pdl(stream, kernel, lp_row_grid(rows), LP_THREADS, 0,
-                                            static_cast<const T *>(gate), static_cast<const T *>(up),
-                                            static_cast<T *>(out), rows, hidden, g, r));
-            return LP_OK;
-        });
-    }
-    LP_CHECK(lp_cuda_swiglu_forward(stream, dtype, rows * hidden, gate, up, out));
-    return lp_row_down_unfused(stream, dtype, rows, hidden, count, r, out, a, u);
 }
 
 extern "C" lp_status lp_cuda_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate,

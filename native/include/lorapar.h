@@ -363,18 +363,6 @@ LP_API lp_status lp_rope(lp_stream stream, lp_dtype dtype, int64_t tokens, int64
 LP_API lp_status lp_swiglu_forward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,
                                    void *out);
 
-/*
- * lp_swiglu_forward over gate, up, out [rows×hidden], then the LoRA down projections of the `count`
- * (0..LP_LORA_GROUP_MAX) projections reading out (a decode step's down projection): for i < count
- *   u[i] = out · a[i]ᵀ      a[i] [r×hidden], u[i] [rows×r] (fp32 sums rounded once to dtype, as lp_lora_forward's u)
- * out exactly as lp_swiglu_forward writes it (it may alias up). a, u: host arrays of count entries (NULL when
- * count = 0); no masks. The u[i] must not overlap each other, gate, up or out. The CUDA backend computes a decode
- * step's group (count · r ≤ 32) in the SwiGLU's launch.
- */
-LP_API lp_status lp_swiglu_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t hidden, const void *gate,
-                                     const void *up, void *out, int64_t count, int64_t r, const void *const *a,
-                                     void *const *u);
-
 /* d_gate = d_out ⊙ up ⊙ silu'(gate), d_up = d_out ⊙ silu(gate); silu'(z) = σ(z)·(1 + z·(1 − σ(z))).
  * d_gate / d_up [n] of dtype may alias gate / up respectively (each element is read before it is written). */
 LP_API lp_status lp_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,

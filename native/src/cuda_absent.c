@@ -193,12 +193,6 @@ lp_status lp_cuda_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t ro
     return lp_cuda_not_built("lp_rmsnorm_lora_down");
 }
 
-lp_status lp_cuda_swiglu_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t hidden, const void *gate,
-                                   const void *up, void *out, int64_t count, int64_t r, const void *const *a,
-                                   void *const *u) {
-    return lp_cuda_not_built("lp_swiglu_lora_down");
-}
-
 lp_status lp_cuda_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n,
                                 int64_t r, float scale, const void *const *b, const void *const *u, void *const *y) {
     return lp_cuda_not_built("lp_lora_up_group");

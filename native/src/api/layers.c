@@ -63,31 +63,6 @@ static lp_status lp_check_norm_shape(const char *fn, lp_dtype dtype, int64_t row
     return lp_check_product(fn, "x [rows x dim]", rows, dim, &ignored);
 }
 
-/* The LoRA down group of lp_rmsnorm_lora_down / lp_swiglu_lora_down: count, r, a[i] [r×k], u[i] [rows×r] disjoint
- * from each other and from the `others` buffers of rows×k elements (NULL entries skipped). */
-static lp_status lp_row_down_checks(const char *fn, lp_dtype dtype, int64_t rows, int64_t k, int64_t count, int64_t r,
-                                    const void *const *a, void *const *u, const void *const *others, int n_others) {
-    if (count < 0 || count > LP_LORA_GROUP_MAX)
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: count is %lld, expected 0..%d", fn, (long long)count,
-                       LP_LORA_GROUP_MAX);
-    LP_TRY(lp_check_nonnegative(fn, "r", r));
-    if (count > 0 && (a == NULL || u == NULL))
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays a and u must not be NULL", fn);
-    int64_t ignored;
-    LP_TRY(lp_check_product(fn, "a [r x k]", r, k, &ignored));
-    LP_TRY(lp_check_product(fn, "u [rows x r]", rows, r, &ignored));
-    const size_t elem = lp_dtype_size(dtype), row_bytes = (size_t)(rows * k) * elem, u_bytes = (size_t)(rows * r) * elem;
-    for (int64_t i = 0; i < count; i++) {
-        LP_TRY(lp_check_matrix(fn, "a[i] [r x k]", a[i], r, k));
-        LP_TRY(lp_check_matrix(fn, "u[i] [rows x r]", u[i], rows, r));
-        for (int o = 0; o < n_others; o++)
-            if (others[o] != NULL) LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "an input or output", others[o],
-                                                            row_bytes));
-        for (int64_t j = 0; j < i; j++) LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "u[j]", u[j], u_bytes));
-    }
-    return LP_OK;
-}
-
 /* The arguments lp_rmsnorm_forward and lp_rmsnorm_lora_down share. */
 static lp_status lp_rmsnorm_forward_checks(const char *fn, lp_stream stream, lp_dtype dtype, int64_t rows,
                                            int64_t dim, float eps, const void *x, const void *w, const void *y,
@@ -117,8 +92,23 @@ lp_status lp_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, i
                                void *const *u) {
     static const char fn[] = "lp_rmsnorm_lora_down";
     LP_TRY(lp_rmsnorm_forward_checks(fn, stream, dtype, rows, dim, eps, x, w, y, rstd));
-    const void *others[2] = {x, y};
-    LP_TRY(lp_row_down_checks(fn, dtype, rows, dim, count, r, a, u, others, 2));
+    if (count < 0 || count > LP_LORA_GROUP_MAX)
+        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: count is %lld, expected 0..%d", fn, (long long)count,
+                       LP_LORA_GROUP_MAX);
+    LP_TRY(lp_check_nonnegative(fn, "r", r));
+    if (count > 0 && (a == NULL || u == NULL))
+        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays a and u must not be NULL", fn);
+    int64_t ignored;
+    LP_TRY(lp_check_product(fn, "a [r x dim]", r, dim, &ignored));
+    LP_TRY(lp_check_product(fn, "u [rows x r]", rows, r, &ignored));
+    const size_t elem = lp_dtype_size(dtype), row_bytes = (size_t)(rows * dim) * elem, u_bytes = (size_t)(rows * r) * elem;
+    for (int64_t i = 0; i < count; i++) {
+        LP_TRY(lp_check_matrix(fn, "a[i] [r x dim]", a[i], r, dim));
+        LP_TRY(lp_check_matrix(fn, "u[i] [rows x r]", u[i], rows, r));
+        LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "x", x, row_bytes));
+        LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "y", y, row_bytes));
+        for (int64_t j = 0; j < i; j++) LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "u[j]", u[j], u_bytes));
+    }
     if (rows == 0) return LP_OK;
     return LP_DISPATCH(stream, rmsnorm_lora_down, stream, dtype, rows, dim, eps, x, w, y, rstd, count, r, a, u);
 }
@@ -182,23 +172,6 @@ lp_status lp_swiglu_forward(lp_stream stream, lp_dtype dtype, int64_t n, const v
     LP_TRY(lp_check_data(fn, "out", out, n));
     if (n == 0) return LP_OK;
     return LP_DISPATCH(stream, swiglu_forward, stream, dtype, n, gate, up, out);
-}
-
-lp_status lp_swiglu_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t hidden, const void *gate,
-                              const void *up, void *out, int64_t count, int64_t r, const void *const *a,
-                              void *const *u) {
-    static const char fn[] = "lp_swiglu_lora_down";
-    LP_TRY(lp_check_stream(fn, stream));
-    LP_TRY(lp_check_float_dtype(fn, "dtype", dtype));
-    LP_TRY(lp_check_nonnegative(fn, "rows", rows));
-    LP_TRY(lp_check_nonnegative(fn, "hidden", hidden));
-    LP_TRY(lp_check_matrix(fn, "gate [rows x hidden]", gate, rows, hidden));
-    LP_TRY(lp_check_matrix(fn, "up [rows x hidden]", up, rows, hidden));
-    LP_TRY(lp_check_matrix(fn, "out [rows x hidden]", out, rows, hidden));
-    const void *others[3] = {gate, up, out};
-    LP_TRY(lp_row_down_checks(fn, dtype, rows, hidden, count, r, a, u, others, 3));
-    if (rows == 0 || hidden == 0) return LP_OK;
-    return LP_DISPATCH(stream, swiglu_lora_down, stream, dtype, rows, hidden, gate, up, out, count, r, a, u);
 }
 
 lp_status lp_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, const void *gate, const void *up,

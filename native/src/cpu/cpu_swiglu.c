@@ -31,14 +31,3 @@ lp_status lp_cpu_swiglu_backward(lp_stream stream, lp_dtype dtype, int64_t n, co
     }
     return LP_OK;
 }
-
-/* lp_cpu_swiglu_forward, then u[i] = out · a[i]ᵀ by lp_cpu_gemm: the same calls as lp_cpu_lora_forward's u. */
-lp_status lp_cpu_swiglu_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t hidden, const void *gate,
-                                  const void *up, void *out, int64_t count, int64_t r, const void *const *a,
-                                  void *const *u) {
-    lp_status status = lp_cpu_swiglu_forward(stream, dtype, rows * hidden, gate, up, out);
-    for (int64_t i = 0; i < count && status == LP_OK && r > 0; i++) /* u [rows×r] = out [rows×hidden] · a [r×hidden]ᵀ */
-        status = lp_cpu_gemm(stream, 0, 1, rows, r, hidden, 1.0f, out, hidden, 0, a[i], hidden, 0, 0.0f, u[i], r, 0,
-                             1, dtype, dtype);
-    return status;
-}

@@ -17,6 +17,8 @@ final class DecodeLoraOps {
                                 Tensor[] u) {
         final String op = "rmsnormLoraDown";
         Check.stream(op, stream);
+        Objects.requireNonNull(a, op + ": a is null");
+        Objects.requireNonNull(u, op + ": u is null");
         Check.onStream(op, "x", x, stream);
         Check.dtype(op, "x", x, DType.F32, DType.BF16);
         Check.shape(op, "x", x, new String[] {"rows", "dim"}, new long[] {-1, -1}, "");
@@ -31,23 +33,6 @@ final class DecodeLoraOps {
         Check.onStream(op, "rstd", rstd, stream);
         Check.dtype(op, "rstd", rstd, DType.F32);
         Check.shape(op, "rstd", rstd, new String[] {"rows"}, new long[] {rows}, from);
-        DownGroup g = downGroup(op, stream, x, rows, dim, from, a, u, new Tensor[] {x, y});
-        if (y == x) {
-            throw new IllegalArgumentException(op + ": y is x (the normalisation cannot run in place)");
-        }
-        LpNative.rmsnormLoraDown(stream.handle(), x.dtype().code(), rows, dim, eps, x.segment(), w.segment(),
-                y.segment(), rstd.segment(), g.r, g.a, g.u);
-    }
-
-    /** Segments of a checked down group: a[i] [r×k], u[i] [rows×r] (r = 0 when empty). */
-    private record DownGroup(long r, MemorySegment[] a, MemorySegment[] u) {
-    }
-
-    /** a[i] [r×k] (one rank), u[i] [rows×r], of ref's dtype on the stream; u distinct and none of `others`. */
-    private static DownGroup downGroup(String op, Stream stream, Tensor ref, long rows, long k, String from, Tensor[] a,
-                                       Tensor[] u, Tensor[] others) {
-        Objects.requireNonNull(a, op + ": a is null");
-        Objects.requireNonNull(u, op + ": u is null");
         int count = a.length;
         if (count > LoraOps.GROUP_MAX || u.length != count) {
             throw new IllegalArgumentException(op + ": " + count + " down projections and " + u.length
@@ -57,17 +42,15 @@ final class DecodeLoraOps {
         MemorySegment[] as = new MemorySegment[count], us = new MemorySegment[count];
         for (int i = 0; i < count; i++) {
             String item = op + " (projection " + i + ")";
-            tensor(item, "a", a[i], ref, stream, new String[] {"r", "k"}, new long[] {r, k}, from
+            tensor(item, "a", a[i], x, stream, new String[] {"r", "dim"}, new long[] {r, dim}, from
                     + " and projection 0's rank");
-            tensor(item, "u", u[i], ref, stream, new String[] {"rows", "r"}, new long[] {rows, r}, from + " and a");
+            tensor(item, "u", u[i], x, stream, new String[] {"rows", "r"}, new long[] {rows, r}, from + " and a");
             as[i] = a[i].segment();
             us[i] = u[i].segment();
         }
         for (int i = 0; i < count; i++) {
-            for (Tensor other : others) {
-                if (u[i] == other) {
-                    throw new IllegalArgumentException(op + ": u[" + i + "] is one of the op's inputs or outputs");
-                }
+            if (u[i] == x || u[i] == y) {
+                throw new IllegalArgumentException(op + ": u[" + i + "] is x or y");
             }
             for (int j = 0; j < i; j++) {
                 if (u[i] == u[j]) {
@@ -75,23 +58,11 @@ final class DecodeLoraOps {
                 }
             }
         }
-        return new DownGroup(Math.max(r, 0), as, us);
-    }
-
-    /** out = SwiGLU(gate, up) [rows×hidden] (out may be up); u[i] = out·a[i]ᵀ for the group's a[i] [r×hidden]. */
-    static void swigluLoraDown(Stream stream, Tensor gate, Tensor up, Tensor out, Tensor[] a, Tensor[] u) {
-        final String op = "swigluLoraDown";
-        Check.stream(op, stream);
-        Check.onStream(op, "gate", gate, stream);
-        Check.dtype(op, "gate", gate, DType.F32, DType.BF16);
-        Check.shape(op, "gate", gate, new String[] {"rows", "hidden"}, new long[] {-1, -1}, "");
-        long rows = gate.dim(0), hidden = gate.dim(1);
-        String from = "from gate [rows=" + rows + ", hidden=" + hidden + "]";
-        tensor(op, "up", up, gate, stream, new String[] {"rows", "hidden"}, new long[] {rows, hidden}, from);
-        tensor(op, "out", out, gate, stream, new String[] {"rows", "hidden"}, new long[] {rows, hidden}, from);
-        DownGroup g = downGroup(op, stream, gate, rows, hidden, from, a, u, new Tensor[] {gate, up, out});
-        LpNative.swigluLoraDown(stream.handle(), gate.dtype().code(), rows, hidden, gate.segment(), up.segment(),
-                out.segment(), g.r, g.a, g.u);
+        if (y == x) {
+            throw new IllegalArgumentException(op + ": y is x (the normalisation cannot run in place)");
+        }
+        LpNative.rmsnormLoraDown(stream.handle(), x.dtype().code(), rows, dim, eps, x.segment(), w.segment(),
+                y.segment(), rstd.segment(), Math.max(r, 0), as, us);
     }
 
     /** y[i] += scale·u[i]·b[i]ᵀ for a group: u[i] [m×r], b[i] [n_i×r], y[i] [m×n_i], one dtype, no masks. */

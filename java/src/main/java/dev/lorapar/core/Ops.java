@@ -133,15 +133,6 @@ public final class Ops {
     }
 
     /**
-     * {@link #swigluForward} over gate, up, out [rows×hidden] (out may be up) with the LoRA down projections of the
-     * group that reads out, as a decode step runs them: u[i] [rows×r] = out·a[i]ᵀ for a[i] [r×hidden] (unmasked; one
-     * rank; 0..4 projections). The CUDA backend computes a decode step's group in the SwiGLU's launch.
-     */
-    public static void swigluLoraDown(Stream stream, Tensor gate, Tensor up, Tensor out, Tensor[] a, Tensor[] u) {
-        DecodeLoraOps.swigluLoraDown(stream, gate, up, out, a, u);
-    }
-
-    /**
      * The up projections of a group whose u are computed (e.g. by {@link #rmsnormLoraDown}): y[i] += scale·u[i]·b[i]ᵀ,
      * u[i] [m×r], b[i] [n_i×r] (unmasked), y[i] [m×n_i], 1..4 projections of one dtype.
      */

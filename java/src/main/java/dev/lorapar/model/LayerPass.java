@@ -114,21 +114,12 @@ final class LayerPass {
             LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode,
                     a.u(LoraTarget.UP), a.up());
         }
+        Ops.swigluForward(s, a.gate(), a.up(), a.act());
         if (out != mid) {
             Ops.copy(s, mid, out);
         }
-        LoraPair down = lora.pair(layer, LoraTarget.DOWN);
-        if (decode && down != null && (mode != MaskMode.FORWARD || (down.maskA() == null && down.maskB() == null))) {
-            // the SwiGLU carries the down projection's LoRA down, one group call its up: LinearPass.forward's values
-            Ops.swigluLoraDown(s, a.gate(), a.up(), a.act(), new Tensor[] {down.a()},
-                    new Tensor[] {a.u(LoraTarget.DOWN)});
-            Ops.gemm(s, false, true, 1f, a.act(), w.wDown(), 1f, out);
-            Ops.loraUpGroup(s, scale, new Tensor[] {a.u(LoraTarget.DOWN)}, new Tensor[] {down.b()},
-                    new Tensor[] {out});
-        } else {
-            Ops.swigluForward(s, a.gate(), a.up(), a.act());
-            LinearPass.forward(s, a.act(), w.wDown(), 1f, down, scale, mode, a.u(LoraTarget.DOWN), out);
-        }
+        LinearPass.forward(s, a.act(), w.wDown(), 1f, lora.pair(layer, LoraTarget.DOWN), scale, mode,
+                a.u(LoraTarget.DOWN), out);
     }
 
     static Ops.RopeKind ropeKind(LlamaConfig c) {

@@ -227,10 +227,6 @@ public final class LpNative {
             C_POINTER, C_INT32, C_INT64, C_INT64, C_FLOAT,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER,
             C_INT64, C_INT64, C_POINTER, C_POINTER));
-    private static final MethodHandle LP_SWIGLU_LORA_DOWN = bind("lp_swiglu_lora_down", status(
-            C_POINTER, C_INT32, C_INT64, C_INT64,
-            C_POINTER, C_POINTER, C_POINTER,
-            C_INT64, C_INT64, C_POINTER, C_POINTER));
     private static final MethodHandle LP_LORA_UP_GROUP = bind("lp_lora_up_group", status(
             C_POINTER, C_INT32, C_INT64, C_INT64, C_POINTER, C_INT64, C_FLOAT,
             C_POINTER, C_POINTER, C_POINTER));
@@ -871,22 +867,6 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_rmsnorm_lora_down", status);
-    }
-
-    /** {@code lp_swiglu_lora_down}: a and u of one length (the group, 0..4). */
-    public static void swigluLoraDown(MemorySegment stream, int dtype, long rows, long hidden, MemorySegment gate,
-                                      MemorySegment up, MemorySegment out, long r, MemorySegment[] a,
-                                      MemorySegment[] u) {
-        int status;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment as = a.length == 0 ? MemorySegment.NULL : pointers(arena, a);
-            MemorySegment us = u.length == 0 ? MemorySegment.NULL : pointers(arena, u);
-            status = (int) LP_SWIGLU_LORA_DOWN.invokeExact(stream, dtype, rows, hidden, gate, up, out, (long) a.length,
-                    r, as, us);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check("lp_swiglu_lora_down", status);
     }
 
     /** {@code lp_lora_up_group}: n, b, u, y of one length (the group). */

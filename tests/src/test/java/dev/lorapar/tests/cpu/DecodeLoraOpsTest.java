@@ -9,7 +9,6 @@ import dev.lorapar.core.Device;
 import dev.lorapar.core.Ops;
 import dev.lorapar.core.Tensor;
 import dev.lorapar.tests.cases.NormLoraCase;
-import dev.lorapar.tests.cases.SwigluLoraCase;
 import dev.lorapar.tests.support.Numerics;
 import dev.lorapar.tests.support.Rng;
 import dev.lorapar.tests.support.TensorScope;
@@ -40,22 +39,6 @@ class DecodeLoraOpsTest {
                     Numerics.assertBitsEqual("u of projection " + i, unfused.u()[i], fused.u()[i], at);
                     Numerics.assertBitsEqual("y of projection " + i, unfused.y()[i], fused.y()[i], at);
                 }
-                c.check(fused, null, "cpu vs reference " + rng.tag());
-            }
-    }
-
-    @Test
-    void swigluLoraDownEqualsUnfusedAndReference(TestInfo info) {
-        Rng rng = Rng.forTest(info);
-        for (DType dt : new DType[] {DType.F32, DType.BF16})
-            for (int trial = 0; trial < 3; trial++) {
-                SwigluLoraCase c = new SwigluLoraCase(rng, rng.pick(Numerics.ODD_SIZES), rng.pick(Numerics.ODD_SIZES),
-                        rng.pick(0, 1, 2, 4), rng.pick(1, 3, 8, 13), dt);
-                SwigluLoraCase.Out fused = c.runFused(Device.CPU), unfused = c.runUnfused(Device.CPU);
-                String at = c + " " + rng.tag();
-                Numerics.assertBitsEqual("out", unfused.out(), fused.out(), at);
-                for (int i = 0; i < c.count; i++)
-                    Numerics.assertBitsEqual("u of projection " + i, unfused.u()[i], fused.u()[i], at);
                 c.check(fused, null, "cpu vs reference " + rng.tag());
             }
     }
@@ -98,13 +81,6 @@ class DecodeLoraOpsTest {
                     new Tensor[] {u}), "eps");
             assertRejected(() -> Ops.rmsnormLoraDown(s.stream(), 1e-5f, x, w, h, rstd, new Tensor[] {a},
                     new Tensor[] {s.zeros(DType.BF16, 3, 2)}), "u");
-            Tensor g = s.zeros(dt, 3, 5);
-            assertRejected(() -> Ops.swigluLoraDown(s.stream(), g, h, h, new Tensor[] {a}, new Tensor[] {u, u2}),
-                    "as many");
-            assertRejected(() -> Ops.swigluLoraDown(s.stream(), g, h, h, new Tensor[] {a3}, new Tensor[] {u}), "u");
-            assertRejected(() -> Ops.swigluLoraDown(s.stream(), g, h, s.zeros(dt, 3, 4), new Tensor[] {a},
-                    new Tensor[] {u}), "out");
-            assertRejected(() -> Ops.swigluLoraDown(s.stream(), g, h, h, new Tensor[] {a}, new Tensor[] {g}), "u");
             assertRejected(() -> Ops.loraUpGroup(s.stream(), 1f, new Tensor[0], new Tensor[0], new Tensor[0]), "1..4");
             assertRejected(() -> Ops.loraUpGroup(s.stream(), 1f, new Tensor[] {u, u2}, new Tensor[] {b},
                     new Tensor[] {y, y2}), "as many");

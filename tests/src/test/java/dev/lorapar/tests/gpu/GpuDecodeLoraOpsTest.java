@@ -3,7 +3,6 @@ package dev.lorapar.tests.gpu;
 import dev.lorapar.core.DType;
 import dev.lorapar.core.Device;
 import dev.lorapar.tests.cases.NormLoraCase;
-import dev.lorapar.tests.cases.SwigluLoraCase;
 import dev.lorapar.tests.support.Backends;
 import dev.lorapar.tests.support.Numerics;
 import dev.lorapar.tests.support.Rng;
@@ -37,25 +36,6 @@ class GpuDecodeLoraOpsTest {
                 String at = c + " " + rng.tag();
                 Numerics.assertBitsEqual("h (fused vs rmsnormForward on CUDA)", gpuUnfused.h(), gpu.h(), at);
                 Numerics.assertBitsEqual("rstd (fused vs rmsnormForward on CUDA)", gpuUnfused.rstd(), gpu.rstd(), at);
-                c.check(gpu, c.runFused(Device.CPU), "cuda vs cpu " + rng.tag());
-                c.check(gpu, gpuUnfused, "fused vs unfused cuda " + rng.tag());
-                c.check(gpu, null, "cuda vs reference " + rng.tag());
-            }
-    }
-
-    /** The SwiGLU with the down projection's LoRA down: out bit for bit CUDA swigluForward's, u close to the CPU's. */
-    @Test
-    void swigluLoraDownAgainstCpuAndReference(TestInfo info) {
-        Rng rng = Rng.forTest(info);
-        int[][] shapes = { // rows, hidden, count, r
-                {64, 11008, 1, 8}, {64, 2752, 1, 16}, {7, 1032, 2, 16}, {1, 4096, 1, 8}, {33, 520, 4, 8},
-                {64, 515, 1, 8}, {129, 520, 1, 8}, {64, 520, 3, 12}, {5, 64, 0, 8}};
-        for (int[] sh : shapes)
-            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
-                SwigluLoraCase c = new SwigluLoraCase(rng, sh[0], sh[1], sh[2], sh[3], dt);
-                SwigluLoraCase.Out gpu = c.runFused(Backends.gpu()), gpuUnfused = c.runUnfused(Backends.gpu());
-                String at = c + " " + rng.tag();
-                Numerics.assertBitsEqual("out (fused vs swigluForward on CUDA)", gpuUnfused.out(), gpu.out(), at);
                 c.check(gpu, c.runFused(Device.CPU), "cuda vs cpu " + rng.tag());
                 c.check(gpu, gpuUnfused, "fused vs unfused cuda " + rng.tag());
                 c.check(gpu, null, "cuda vs reference " + rng.tag());
