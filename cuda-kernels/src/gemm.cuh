@@ -54,11 +54,5 @@ struct lp_thin_group {
 bool lp_cuda_thin_down_applies(int64_t m, int64_t r);
 lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, float scale,
                                   const void *x, const lp_thin_group &g);
-/* The two halves of lp_cuda_thin_lora_group: u_i = x · A'_iᵀ (g.a, g.u), and y_i += scale · u_i · B'_iᵀ (g.b, g.u, g.y,
- * g.n); each one launch for the group (m ≤ LP_THIN_MAX_ROWS, r ≤ LP_THIN_MAX_RANK). */
-lp_status lp_cuda_thin_down_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, const void *x,
-                                  const lp_thin_group &g);
-lp_status lp_cuda_thin_up_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t r, float scale,
-                                const lp_thin_group &g);
 
 #endif /* LORAPAR_CUDA_GEMM_CUH */

@@ -183,29 +183,6 @@ extern "C" lp_status lp_cuda_lora_forward_group(lp_stream stream, lp_dtype dtype
     return LP_OK;
 }
 
-/* A decode step's rows as one thin up launch for the group; anything else one GEMM (beta = 1) per projection. */
-extern "C" lp_status lp_cuda_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m,
-                                           const int64_t *n, int64_t r, float scale, const void *const *b,
-                                           const void *const *u, void *const *y) {
-    LP_CHECK(lp_cuda_use_device(stream->device));
-    LP_CHECK(lp_check_lora_dtype("lp_lora_up_group", dtype));
-    if (m == 0 || r == 0) return LP_OK;
-    if (lp_cuda_thin_down_applies(m, r)) {
-        lp_thin_group g = {};
-        for (int64_t i = 0; i < count; i++) {
-            g.b[i] = b[i];
-            g.u[i] = const_cast<void *>(u[i]); /* read only by the up kernel */
-            g.y[i] = y[i];
-            g.n[i] = n[i];
-        }
-        g.count = (int)count;
-        return lp_cuda_thin_up_group(stream, dtype, m, r, scale, g);
-    }
-    for (int64_t i = 0; i < count; i++) /* y_i [m×n_i] += scale · u_i [m×r] · B_iᵀ (B_i stored [n_i×r]) */
-        LP_CHECK(lp_matmul(stream, 0, 1, m, n[i], r, scale, u[i], b[i], 1.0f, y[i], dtype, dtype));
-    return LP_OK;
-}
-
 /*
  * The base GEMM, then the LoRA path accumulating onto y (a thin GEMM with beta = 1). Measured on an H200
  * (benchmarks/RESULTS.md): the other order — LoRA term first, base GEMM with beta = 1 reading it back in

@@ -172,9 +172,9 @@ bool lp_cuda_thin_group_aligned(const lp_thin_group &g, int64_t m, int64_t k, in
     return true;
 }
 
-lp_status lp_cuda_thin_down_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, const void *x,
-                                  const lp_thin_group &g) {
-    return lp_dispatch_float_dtype("lp_lora (thin down projections)", dtype, [&](auto tag) -> lp_status {
+lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, float scale,
+                                  const void *x, const lp_thin_group &g) {
+    return lp_dispatch_float_dtype("lp_lora (thin projections)", dtype, [&](auto tag) -> lp_status {
         using T = decltype(tag);
         if (m == 0 || r == 0 || g.count == 0) return LP_OK;
         /* u_i [m×r] = x [m×k] · A'_iᵀ */
@@ -184,15 +184,6 @@ lp_status lp_cuda_thin_down_group(lp_stream stream, lp_dtype dtype, int64_t m, i
         LP_CUDA_CHECK_PDL("lp_thin_down_kernel",
                           lp_launch_pdl(stream, down_vec ? lp_thin_down_kernel<T, true> : lp_thin_down_kernel<T, false>,
                                         down_grid, LP_THIN_THREADS, 0, static_cast<const T *>(x), g, k, r));
-        return LP_OK;
-    });
-}
-
-lp_status lp_cuda_thin_up_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t r, float scale,
-                                const lp_thin_group &g) {
-    return lp_dispatch_float_dtype("lp_lora (thin up projections)", dtype, [&](auto tag) -> lp_status {
-        using T = decltype(tag);
-        if (m == 0 || r == 0 || g.count == 0) return LP_OK;
         /* y_i [m×n_i] += scale · u_i · B'_iᵀ */
         int64_t max_n = 0;
         for (int i = 0; i < g.count; i++) max_n = g.n[i] > max_n ? g.n[i] : max_n;
@@ -200,16 +191,10 @@ lp_status lp_cuda_thin_up_group(lp_stream stream, lp_dtype dtype, int64_t m, int
         const int64_t per_block = (int64_t)LP_THIN_UP_THREADS * 2;
         const dim3 up_grid((unsigned int)((max_n + per_block - 1) / per_block),
                            (unsigned int)((m + LP_THIN_UP_ROWS - 1) / LP_THIN_UP_ROWS), (unsigned int)g.count);
-        const bool up_vec = lp_cuda_thin_group_aligned(g, m, 0, r, sizeof(T), NULL, false);
+        const bool up_vec = lp_cuda_thin_group_aligned(g, m, k, r, sizeof(T), x, false);
         LP_CUDA_CHECK_PDL("lp_thin_up_kernel",
                           lp_launch_pdl(stream, up_vec ? lp_thin_up_kernel<T, true> : lp_thin_up_kernel<T, false>,
                                         up_grid, LP_THIN_UP_THREADS, 0, g, m, r, scale));
         return LP_OK;
     });
-}
-
-lp_status lp_cuda_thin_lora_group(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t r, float scale,
-                                  const void *x, const lp_thin_group &g) {
-    LP_CHECK(lp_cuda_thin_down_group(stream, dtype, m, k, r, x, g));
-    return lp_cuda_thin_up_group(stream, dtype, m, r, scale, g);
 }

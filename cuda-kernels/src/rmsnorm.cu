@@ -12,7 +12,6 @@
  */
 #include <limits.h>
 
-#include "gemm.cuh"
 #include "layer_rows.cuh"
 
 #define LP_RMS_MAX_CHUNKS 256 /* row chunks of the dw partial sums (as cpu_rmsnorm.c) */
@@ -20,103 +19,31 @@
 
 /* ------------------------------------------------------------------------------------------ kernels */
 
-/* Row `row` of the forward: rstd[row] and y's row (every thread of the block calls it). */
-template <class T>
-static __device__ __forceinline__ void lp_rmsnorm_forward_row(const T *x, const T *w, T *y, float *rstd, int64_t row,
-                                                              int64_t dim, float eps, bool vec) {
-    const T *xr = x + row * dim;
-    T *yr = y + row * dim;
-    double ss = 0.0;
-    lp_row_groups(dim, vec, [&](int64_t first, int count) {
-        float v[8];
-        lp_load_n(xr + first, count, v);
-        for (int e = 0; e < count; e++) ss += (double)v[e] * (double)v[e];
-    });
-    const double total = lp_block_broadcast(lp_block_sum(ss));
-    const float mean = (float)(dim > 0 ? total / (double)dim : 0.0);
-    const float r = __frcp_rn(__fsqrt_rn(__fadd_rn(mean, eps)));
-    if (threadIdx.x == 0) rstd[row] = r;
-    lp_row_groups(dim, vec, [&](int64_t first, int count) {
-        float v[8], g[8];
-        lp_load_n(xr + first, count, v);
-        lp_load_n(w + first, count, g);
-        for (int e = 0; e < count; e++) v[e] = __fmul_rn(__fmul_rn(v[e], r), g[e]);
-        lp_store_n(yr + first, count, v);
-    });
-}
-
 /* x, y [rows×dim] T, w [dim] T, rstd [rows] f32; vec: rows of x, y and w are 16-byte aligned. */
 template <class T>
 __global__ void lp_rmsnorm_forward_kernel(const T *x, const T *w, T *y, float *rstd, int64_t rows, int64_t dim,
                                           float eps, bool vec) {
     lp_pdl_wait(); /* launched by lp_launch_pdl */
-    for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) lp_rmsnorm_forward_row(x, w, y, rstd, row, dim, eps, vec);
-}
-
-/* The LoRA down projections lp_rmsnorm_lora_down computes with the normalisation. */
-struct lp_rms_down_group {
-    const void *a[LP_LORA_GROUP_MAX]; /* A_i [r×dim] */
-    void *u[LP_LORA_GROUP_MAX];       /* u_i [rows×r] */
-    int count;
-};
-
-/*
- * lp_rmsnorm_forward_kernel's row (vec), then u_i[row] = y[row] · A_iᵀ for the count·r ≤ J adapter rows of the group:
- * each thread sums over the 8-element groups of y it wrote itself (rereading them), in the order and with the
- * reduction of lp_thin_down_kernel (shuffles down a warp, then the warps' partials in order), so u is the same as
- * lp_rmsnorm_forward followed by the thin down kernel. Needs dim % 8 == 0 and every row 16-byte aligned.
- * A decode step of a 7B model (64 rows) spent 4.4 µs in the normalisation and 6.4 µs in the thin down kernel
- * (H200, Nsight Compute); this kernel saves the second launch and its reads of y.
- */
-template <class T, int J>
-__global__ void __launch_bounds__(LP_THREADS)
-    lp_rmsnorm_lora_down_kernel(const T *x, const T *w, T *y, float *rstd, int64_t rows, int64_t dim, float eps,
-                                lp_rms_down_group g, int64_t r) {
-    lp_pdl_wait(); /* launched by lp_launch_pdl */
-    __shared__ const T *a_rows[J];                /* adapter row jj: row jj % r of A_{jj / r} */
-    __shared__ float partial[LP_THREADS / 32][J]; /* [warp][adapter row] */
-    const int total = g.count * (int)r;
-    if (threadIdx.x < total)
-        a_rows[threadIdx.x] = static_cast<const T *>(g.a[threadIdx.x / r]) + (int64_t)(threadIdx.x % r) * dim;
-    __syncthreads();
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     for (int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
-        lp_rmsnorm_forward_row(x, w, y, rstd, row, dim, eps, true);
-        const T *yr = y + row * dim; /* the groups this thread stored above */
-        float acc[J];
-#pragma unroll
-        for (int jj = 0; jj < J; jj++) acc[jj] = 0.f;
-#pragma unroll 2
-        for (int64_t i = (int64_t)threadIdx.x * 8; i < dim; i += (int64_t)LP_THREADS * 8) {
-            float yv[8];
-            lp_load8(yr + i, yv);
-#pragma unroll
-            for (int jj = 0; jj < J; jj++) {
-                if (jj < total) {
-                    float av[8];
-                    lp_load8(a_rows[jj] + i, av);
-#pragma unroll
-                    for (int e = 0; e < 8; e++) acc[jj] = fmaf(yv[e], av[e], acc[jj]);
-                }
-            }
-        }
-#pragma unroll
-        for (int jj = 0; jj < J; jj++) {
-#pragma unroll
-            for (int offset = 16; offset > 0; offset >>= 1) acc[jj] += __shfl_down_sync(0xffffffffu, acc[jj], offset);
-        }
-        if (lane == 0) {
-#pragma unroll
-            for (int jj = 0; jj < J; jj++) partial[warp][jj] = acc[jj];
-        }
-        __syncthreads();
-        if (threadIdx.x < total) {
-            float sum = 0.f;
-#pragma unroll
-            for (int v = 0; v < LP_THREADS / 32; v++) sum += partial[v][threadIdx.x];
-            static_cast<T *>(g.u[threadIdx.x / r])[row * r + threadIdx.x % r] = lp_from_float<T>(sum);
-        }
-        __syncthreads(); /* partial is reused by the block's next row */
+        const T *xr = x + row * dim;
+        T *yr = y + row * dim;
+        double ss = 0.0;
+        lp_row_groups(dim, vec, [&](int64_t first, int count) {
+            float v[8];
+            lp_load_n(xr + first, count, v);
+            for (int e = 0; e < count; e++) ss += (double)v[e] * (double)v[e];
+        });
+        const double total = lp_block_broadcast(lp_block_sum(ss));
+        const float mean = (float)(dim > 0 ? total / (double)dim : 0.0);
+        const float r = __frcp_rn(__fsqrt_rn(__fadd_rn(mean, eps)));
+        if (threadIdx.x == 0) rstd[row] = r;
+        lp_row_groups(dim, vec, [&](int64_t first, int count) {
+            float v[8], g[8];
+            lp_load_n(xr + first, count, v);
+            lp_load_n(w + first, count, g);
+            for (int e = 0; e < count; e++) v[e] = __fmul_rn(__fmul_rn(v[e], r), g[e]);
+            lp_store_n(yr + first, count, v);
+        });
     }
 }
 
@@ -201,54 +128,6 @@ extern "C" lp_status lp_cuda_rmsnorm_forward(lp_stream stream, lp_dtype dtype, i
                                         rstd, rows, dim, eps, vec));
         return LP_OK;
     });
-}
-
-/* One launch when the group fits the fused kernel (decode rows: lp_cuda_thin_down_applies; count·r ≤ 32; rows of
- * dim % 8 == 0 elements, 16-byte aligned); else lp_cuda_rmsnorm_forward, then the thin down kernel or a GEMM. */
-extern "C" lp_status lp_cuda_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
-                                               const void *x, const void *w, void *y, float *rstd, int64_t count,
-                                               int64_t r, const void *const *a, void *const *u) {
-    LP_CHECK(lp_cuda_use_device(stream->device));
-    if (rows == 0) return LP_OK;
-    const int64_t total = count * r;
-    const size_t elem = lp_dtype_size(dtype);
-    bool fused = total > 0 && total <= 32 && dim % 8 == 0 && lp_cuda_thin_down_applies(rows, r) &&
-                 lp_rows_aligned16(x, dim, elem) && lp_rows_aligned16(y, dim, elem) && lp_rows_aligned16(w, dim, elem);
-    for (int64_t i = 0; i < count && fused; i++) fused = lp_rows_aligned16(a[i], dim, elem);
-    if (fused) {
-        lp_rms_down_group g = {};
-        for (int64_t i = 0; i < count; i++) {
-            g.a[i] = a[i];
-            g.u[i] = u[i];
-        }
-        g.count = (int)count;
-        return lp_dispatch_float_dtype("lp_rmsnorm_lora_down", dtype, [&](auto tag) -> lp_status {
-            using T = decltype(tag);
-            void (*kernel)(const T *, const T *, T *, float *, int64_t, int64_t, float, lp_rms_down_group, int64_t) =
-                total <= 8 ? lp_rmsnorm_lora_down_kernel<T, 8>
-                           : total <= 16 ? lp_rmsnorm_lora_down_kernel<T, 16> : lp_rmsnorm_lora_down_kernel<T, 32>;
-            LP_CUDA_CHECK_PDL("lp_rmsnorm_lora_down_kernel",
-                              lp_launch_pdl(stream, kernel, lp_row_grid(rows), LP_THREADS, 0,
-                                            static_cast<const T *>(x), static_cast<const T *>(w), static_cast<T *>(y),
-                                            rstd, rows, dim, eps, g, r));
-            return LP_OK;
-        });
-    }
-    LP_CHECK(lp_cuda_rmsnorm_forward(stream, dtype, rows, dim, eps, x, w, y, rstd));
-    if (count == 0 || r == 0) return LP_OK;
-    if (lp_cuda_thin_down_applies(rows, r)) {
-        lp_thin_group g = {};
-        for (int64_t i = 0; i < count; i++) {
-            g.a[i] = a[i];
-            g.u[i] = u[i];
-        }
-        g.count = (int)count;
-        return lp_cuda_thin_down_group(stream, dtype, rows, dim, r, y, g);
-    }
-    for (int64_t i = 0; i < count; i++) /* u_i [rows×r] = y [rows×dim] · A_i [r×dim]ᵀ */
-        LP_CHECK(lp_cuda_gemm(stream, 0, 1, rows, r, dim, 1.0f, y, dim, 0, a[i], dim, 0, 0.0f, u[i], r, 0, 1, dtype,
-                              dtype));
-    return LP_OK;
 }
 
 /* dw [dim] += Σ_rows dy ⊙ x̂ through f32 partials of fixed row chunks (scratch arena). */

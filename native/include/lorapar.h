@@ -158,17 +158,6 @@ LP_API lp_status lp_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t
                                        lp_mask_mode mask_mode, void *const *u, void *const *y);
 
 /*
- * The up projections of a group whose u[i] are already computed (e.g. by lp_rmsnorm_lora_down): for i < count
- *   y[i] += scale · u[i] · b[i]ᵀ     u[i] [m×r], b[i] [n[i]×r], y[i] [m×n[i]]
- * count 1..LP_LORA_GROUP_MAX; n, b, u, y host arrays of count entries; no masks (mask b[i] first, or use
- * lp_lora_forward_group). The y[i] must not overlap each other or any u[i]. The CUDA backend runs a decode step's
- * rows (m ≤ 128, r ≤ 64) as one launch for the group.
- */
-LP_API lp_status lp_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n,
-                                  int64_t r, float scale, const void *const *b, const void *const *u,
-                                  void *const *y);
-
-/*
  * Base linear layer plus LoRA path in one call: y = x · wᵀ (+ beta·y) + scale · (x·(a⊙ma)ᵀ)·(b⊙mb)ᵀ.
  * w [n×k] of `dtype`. u [m×r] as in lp_lora_forward. The CUDA backend may fuse the two.
  */
@@ -330,18 +319,6 @@ LP_API lp_status lp_embedding_backward(lp_stream stream, lp_dtype dtype, int64_t
  * y[i,j] = x[i,j] · rstd[i] · w[j]. w [dim] of dtype. y may not alias x. */
 LP_API lp_status lp_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
                                     const void *x, const void *w, void *y, float *rstd);
-
-/*
- * lp_rmsnorm_forward, then the LoRA down projections of the `count` (0..LP_LORA_GROUP_MAX) projections that read
- * its output (a decode step's q, k, v or gate, up): for i < count
- *   u[i] = y · a[i]ᵀ      a[i] [r×dim], u[i] [rows×r] (fp32 sums rounded once to dtype, as lp_lora_forward's u)
- * y and rstd exactly as lp_rmsnorm_forward writes them. a, u: host arrays of count entries (NULL when count = 0);
- * no masks (mask a[i] first, or use lp_lora_forward_group). The u[i] must not overlap each other, x or y. The CUDA
- * backend computes a decode step's group (count · r ≤ 32) in the normalisation's launch.
- */
-LP_API lp_status lp_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
-                                      const void *x, const void *w, void *y, float *rstd, int64_t count, int64_t r,
-                                      const void *const *a, void *const *u);
 
 /* With x̂ = x·rstd and g = dy ⊙ w:  dx = rstd · (g − x̂ · mean_j(g ⊙ x̂))  (+ dx when accumulate_dx),
  * dw [dim] f32 += Σ_rows dy ⊙ x̂ (deterministic; NULL skips it). dx [rows×dim] of dtype, NULL skips it. */

@@ -187,17 +187,6 @@ lp_status lp_cuda_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows
     return lp_cuda_not_built("lp_rmsnorm_forward");
 }
 
-lp_status lp_cuda_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
-                                    const void *x, const void *w, void *y, float *rstd, int64_t count, int64_t r,
-                                    const void *const *a, void *const *u) {
-    return lp_cuda_not_built("lp_rmsnorm_lora_down");
-}
-
-lp_status lp_cuda_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n,
-                                int64_t r, float scale, const void *const *b, const void *const *u, void *const *y) {
-    return lp_cuda_not_built("lp_lora_up_group");
-}
-
 lp_status lp_cuda_rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, const void *x,
                                    const void *w, const float *rstd, const void *dy, void *dx, float *dw,
                                    int32_t accumulate_dx) {

@@ -130,12 +130,6 @@ lp_status lp_cuda_nccl_comm_destroy(lp_nccl_comm comm);
                                     int64_t dim, const int32_t *ids, const void *d_out, float *d_table);       \
     lp_status P##rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,        \
                                  const void *x, const void *w, void *y, float *rstd);                          \
-    lp_status P##rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,      \
-                                   const void *x, const void *w, void *y, float *rstd, int64_t count,          \
-                                   int64_t r, const void *const *a, void *const *u);                           \
-    lp_status P##lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n,   \
-                               int64_t r, float scale, const void *const *b, const void *const *u,             \
-                               void *const *y);                                                                \
     lp_status P##rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, const void *x,   \
                                   const void *w, const float *rstd, const void *dy, void *dx, float *dw,       \
                                   int32_t accumulate_dx);                                                      \

@@ -63,10 +63,9 @@ static lp_status lp_check_norm_shape(const char *fn, lp_dtype dtype, int64_t row
     return lp_check_product(fn, "x [rows x dim]", rows, dim, &ignored);
 }
 
-/* The arguments lp_rmsnorm_forward and lp_rmsnorm_lora_down share. */
-static lp_status lp_rmsnorm_forward_checks(const char *fn, lp_stream stream, lp_dtype dtype, int64_t rows,
-                                           int64_t dim, float eps, const void *x, const void *w, const void *y,
-                                           const float *rstd) {
+lp_status lp_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps, const void *x,
+                             const void *w, void *y, float *rstd) {
+    static const char fn[] = "lp_rmsnorm_forward";
     LP_TRY(lp_check_stream(fn, stream));
     LP_TRY(lp_check_norm_shape(fn, dtype, rows, dim));
     LP_TRY(lp_check_finite(fn, "eps", eps));
@@ -76,41 +75,9 @@ static lp_status lp_rmsnorm_forward_checks(const char *fn, lp_stream stream, lp_
     LP_TRY(lp_check_matrix(fn, "y [rows x dim]", y, rows, dim));
     LP_TRY(lp_check_data(fn, "rstd [rows]", rstd, rows));
     size_t bytes = (size_t)(rows * dim) * lp_dtype_size(dtype);
-    return lp_check_disjoint(fn, "y", y, bytes, "x", x, bytes);
-}
-
-lp_status lp_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps, const void *x,
-                             const void *w, void *y, float *rstd) {
-    static const char fn[] = "lp_rmsnorm_forward";
-    LP_TRY(lp_rmsnorm_forward_checks(fn, stream, dtype, rows, dim, eps, x, w, y, rstd));
+    LP_TRY(lp_check_disjoint(fn, "y", y, bytes, "x", x, bytes));
     if (rows == 0) return LP_OK;
     return LP_DISPATCH(stream, rmsnorm_forward, stream, dtype, rows, dim, eps, x, w, y, rstd);
-}
-
-lp_status lp_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps, const void *x,
-                               const void *w, void *y, float *rstd, int64_t count, int64_t r, const void *const *a,
-                               void *const *u) {
-    static const char fn[] = "lp_rmsnorm_lora_down";
-    LP_TRY(lp_rmsnorm_forward_checks(fn, stream, dtype, rows, dim, eps, x, w, y, rstd));
-    if (count < 0 || count > LP_LORA_GROUP_MAX)
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: count is %lld, expected 0..%d", fn, (long long)count,
-                       LP_LORA_GROUP_MAX);
-    LP_TRY(lp_check_nonnegative(fn, "r", r));
-    if (count > 0 && (a == NULL || u == NULL))
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays a and u must not be NULL", fn);
-    int64_t ignored;
-    LP_TRY(lp_check_product(fn, "a [r x dim]", r, dim, &ignored));
-    LP_TRY(lp_check_product(fn, "u [rows x r]", rows, r, &ignored));
-    const size_t elem = lp_dtype_size(dtype), row_bytes = (size_t)(rows * dim) * elem, u_bytes = (size_t)(rows * r) * elem;
-    for (int64_t i = 0; i < count; i++) {
-        LP_TRY(lp_check_matrix(fn, "a[i] [r x dim]", a[i], r, dim));
-        LP_TRY(lp_check_matrix(fn, "u[i] [rows x r]", u[i], rows, r));
-        LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "x", x, row_bytes));
-        LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "y", y, row_bytes));
-        for (int64_t j = 0; j < i; j++) LP_TRY(lp_check_disjoint(fn, "u[i]", u[i], u_bytes, "u[j]", u[j], u_bytes));
-    }
-    if (rows == 0) return LP_OK;
-    return LP_DISPATCH(stream, rmsnorm_lora_down, stream, dtype, rows, dim, eps, x, w, y, rstd, count, r, a, u);
 }
 
 lp_status lp_rmsnorm_backward(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, const void *x,

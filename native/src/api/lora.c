@@ -66,32 +66,6 @@ lp_status lp_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t count,
                        mask_mode, u, y);
 }
 
-lp_status lp_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n, int64_t r,
-                           float scale, const void *const *b, const void *const *u, void *const *y) {
-    static const char fn[] = "lp_lora_up_group";
-    LP_TRY(lp_check_stream(fn, stream));
-    if (count < 1 || count > LP_LORA_GROUP_MAX)
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: count is %lld, expected 1..%d", fn, (long long)count,
-                       LP_LORA_GROUP_MAX);
-    if (n == NULL || b == NULL || u == NULL || y == NULL)
-        return lp_fail(LP_ERR_INVALID_ARGUMENT, "%s: the arrays n, b, u and y must not be NULL", fn);
-    const size_t elem = lp_dtype_size(dtype);
-    for (int64_t i = 0; i < count; i++) {
-        LP_TRY(lp_check_lora_shape(fn, dtype, m, 0, n[i], r, scale, LP_MASK_GRADIENT));
-        LP_TRY(lp_check_matrix(fn, "b[i]", b[i], n[i], r));
-        LP_TRY(lp_check_matrix(fn, "u[i]", u[i], m, r));
-        LP_TRY(lp_check_matrix(fn, "y[i]", y[i], m, n[i]));
-    }
-    for (int64_t i = 0; i < count; i++) {
-        const size_t y_bytes = (size_t)(m * n[i]) * elem;
-        for (int64_t j = 0; j < count; j++) {
-            LP_TRY(lp_check_disjoint(fn, "y[i]", y[i], y_bytes, "u[j]", u[j], (size_t)(m * r) * elem));
-            if (j < i) LP_TRY(lp_check_disjoint(fn, "y[i]", y[i], y_bytes, "y[j]", y[j], (size_t)(m * n[j]) * elem));
-        }
-    }
-    return LP_DISPATCH(stream, lora_up_group, stream, dtype, count, m, n, r, scale, b, u, y);
-}
-
 lp_status lp_lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
                                  float scale, const void *x, const void *w, float beta, const void *a,
                                  const uint8_t *mask_a, const void *b, const uint8_t *mask_b, lp_mask_mode mask_mode,

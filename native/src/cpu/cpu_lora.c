@@ -75,18 +75,6 @@ lp_status lp_cpu_lora_forward_group(lp_stream stream, lp_dtype dtype, int64_t co
     return LP_OK;
 }
 
-/* y[i] += scale · u[i] · b[i]ᵀ by lp_cpu_gemm: the same call as lp_cpu_lora_forward's up projection. */
-lp_status lp_cpu_lora_up_group(lp_stream stream, lp_dtype dtype, int64_t count, int64_t m, const int64_t *n,
-                               int64_t r, float scale, const void *const *b, const void *const *u, void *const *y) {
-    if (r == 0) return LP_OK; /* y unchanged, as lp_cpu_lora_forward */
-    for (int64_t i = 0; i < count; i++) {
-        lp_status status = lp_cpu_gemm(stream, 0, 1, m, n[i], r, scale, u[i], r, 0, b[i], r, 0, 1.0f, y[i], n[i], 0,
-                                       1, dtype, dtype);
-        if (status != LP_OK) return status;
-    }
-    return LP_OK;
-}
-
 lp_status lp_cpu_lora_linear_forward(lp_stream stream, lp_dtype dtype, int64_t m, int64_t k, int64_t n, int64_t r,
                                      float scale, const void *x, const void *w, float beta, const void *a,
                                      const uint8_t *mask_a, const void *b, const uint8_t *mask_b,

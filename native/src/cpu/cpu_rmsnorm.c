@@ -34,17 +34,6 @@ lp_status lp_cpu_rmsnorm_forward(lp_stream stream, lp_dtype dtype, int64_t rows,
     return LP_OK;
 }
 
-/* lp_cpu_rmsnorm_forward, then u[i] = y · a[i]ᵀ by lp_cpu_gemm: the same calls as lp_cpu_lora_forward's u. */
-lp_status lp_cpu_rmsnorm_lora_down(lp_stream stream, lp_dtype dtype, int64_t rows, int64_t dim, float eps,
-                                   const void *x, const void *w, void *y, float *rstd, int64_t count, int64_t r,
-                                   const void *const *a, void *const *u) {
-    lp_status status = lp_cpu_rmsnorm_forward(stream, dtype, rows, dim, eps, x, w, y, rstd);
-    for (int64_t i = 0; i < count && status == LP_OK && r > 0; i++) /* u [rows×r] = y [rows×dim] · a [r×dim]ᵀ */
-        status = lp_cpu_gemm(stream, 0, 1, rows, r, dim, 1.0f, y, dim, 0, a[i], dim, 0, 0.0f, u[i], r, 0, 1, dtype,
-                             dtype);
-    return status;
-}
-
 /* One row i: dx row (when dx) and, when part != NULL, part [dim] += dy ⊙ x̂ of the row. */
 static void lp_rmsnorm_backward_row(int64_t i, int64_t dim, int bf, const void *x, const void *w, const float *rstd,
                                     const void *dy, void *dx, float *part, int32_t accumulate_dx) {

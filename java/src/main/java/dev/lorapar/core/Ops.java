@@ -122,25 +122,6 @@ public final class Ops {
     }
 
     /**
-     * {@link #rmsnormForward} (y = RMSNorm(x)·w, rstd) with the LoRA down projections of the group that reads y, as
-     * a decode step runs them: u[i] [rows×r] = y·a[i]ᵀ for a[i] [r×dim] (unmasked; one rank; 0..4 projections).
-     * y, rstd exactly as {@link #rmsnormForward} writes them; u[i] as {@link #loraForward} computes its u. The CUDA
-     * backend computes a decode step's group in the normalisation's launch.
-     */
-    public static void rmsnormLoraDown(Stream stream, float eps, Tensor x, Tensor w, Tensor y, Tensor rstd, Tensor[] a,
-                                       Tensor[] u) {
-        DecodeLoraOps.rmsnormLoraDown(stream, eps, x, w, y, rstd, a, u);
-    }
-
-    /**
-     * The up projections of a group whose u are computed (e.g. by {@link #rmsnormLoraDown}): y[i] += scale·u[i]·b[i]ᵀ,
-     * u[i] [m×r], b[i] [n_i×r] (unmasked), y[i] [m×n_i], 1..4 projections of one dtype.
-     */
-    public static void loraUpGroup(Stream stream, float scale, Tensor[] u, Tensor[] b, Tensor[] y) {
-        DecodeLoraOps.loraUpGroup(stream, scale, u, b, y);
-    }
-
-    /**
      * Base linear layer plus LoRA path: y = x·wᵀ + beta·y + scale·(x·(a⊙maskA)ᵀ)·(b⊙maskB)ᵀ, with u [m×r] as in
      * {@link #loraForward}. w [n×k] of x's dtype; other arguments as in {@link #loraForward}.
      */

@@ -267,7 +267,7 @@ final class KvDecodeBuffers implements AutoCloseable {
         LayerActivations.Rows a = acts.rows(n);
         for (int l = 0; l < c.nLayers(); l++) {
             LlamaWeights.Layer w = weights.layers().get(l);
-            LayerPass.projectQkvDecode(stream, lora, eps, l, w, xa, a);
+            LayerPass.projectQkvUnrotated(stream, lora, eps, l, w, xa, a);
             DecodeOps.ropeKvCacheWrite(stream, a.q().view(n, c.nHeads(), c.headDim()),
                     a.k().view(n, c.nKvHeads(), c.headDim()), a.v().view(n, c.nKvHeads(), c.headDim()), positions,
                     c.ropeTheta(), LayerPass.ropeKind(c), slots, kCache[l], vCache[l]);

@@ -59,56 +59,31 @@ final class LayerPass {
     static void finish(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor xIn,
                        LayerActivations.Rows a, Tensor xOut) {
         Ops.copy(s, xIn, a.xMid());
-        residualBlocks(s, lora, eps, layer, w, a, a.xMid(), xOut, false);
-    }
-
-    /**
-     * A decode step's {@link #projectQkvUnrotated}: with stacked q, k, v weights the RMSNorm carries the LoRA down
-     * projections and one group call their up projections ({@link LinearPass#normThenStacked}); same values.
-     */
-    static void projectQkvDecode(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor xIn,
-                                 LayerActivations.Rows a) {
-        if (w.qkv() == null || a.qkv() == null) {
-            projectQkvUnrotated(s, lora, eps, layer, w, xIn, a);
-            return;
-        }
-        LinearPass.normThenStacked(s, eps, xIn, w.attentionNorm(), a.h1(), a.rstd1(), w.qkv(), a.qkv(),
-                new LoraPair[] {lora.pair(layer, LoraTarget.Q), lora.pair(layer, LoraTarget.K),
-                        lora.pair(layer, LoraTarget.V)}, lora.scale(), lora.maskMode(),
-                new Tensor[] {a.u(LoraTarget.Q), a.u(LoraTarget.K), a.u(LoraTarget.V)},
-                new Tensor[] {a.q(), a.k(), a.v()});
+        residualBlocks(s, lora, eps, layer, w, a, a.xMid(), xOut);
     }
 
     /**
      * Decoding's {@link #finish}: x += att·Woᵀ (+LoRA), then x += the MLP of RMSNorm(x), in place — no copies, as a
-     * decode step keeps no activations for a backward; gate and up as {@link #projectQkvDecode} does q, k, v. x [T×dim].
+     * decode step keeps no activations for a backward. x [T×dim].
      */
     static void finishInPlace(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w, Tensor x,
                               LayerActivations.Rows a) {
-        residualBlocks(s, lora, eps, layer, w, a, x, x, true);
+        residualBlocks(s, lora, eps, layer, w, a, x, x);
     }
 
-    /**
-     * mid += att·Woᵀ (+LoRA); h2 = RMSNorm(mid); act = SwiGLU; out = mid (a copy unless the same) + act·Wdownᵀ.
-     * decode: the RMSNorm and gate/up through {@link LinearPass#normThenStacked} (stacked weights).
-     */
+    /** mid += att·Woᵀ (+LoRA); h2 = RMSNorm(mid); act = SwiGLU; out = mid (a copy unless the same) + act·Wdownᵀ. */
     private static void residualBlocks(Stream s, LoraBinding lora, float eps, int layer, LlamaWeights.Layer w,
-                                       LayerActivations.Rows a, Tensor mid, Tensor out, boolean decode) {
+                                       LayerActivations.Rows a, Tensor mid, Tensor out) {
         float scale = lora.scale();
         MaskMode mode = lora.maskMode();
         LinearPass.forward(s, a.att(), w.wo(), 1f, lora.pair(layer, LoraTarget.O), scale, mode, a.u(LoraTarget.O),
                 mid);
-        if (decode && w.gateUp() != null) { // RMSNorm + gate, up: LinearPass.normThenStacked
-            LinearPass.normThenStacked(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2(), w.gateUp(), a.gateUp(),
-                    new LoraPair[] {lora.pair(layer, LoraTarget.GATE), lora.pair(layer, LoraTarget.UP)}, scale, mode,
-                    new Tensor[] {a.u(LoraTarget.GATE), a.u(LoraTarget.UP)}, new Tensor[] {a.gate(), a.up()});
-        } else if (w.gateUp() != null) { // gate, up [2×T×hidden] by one batched GEMM over W{gate,up} [2×hidden×dim]
-            Ops.rmsnormForward(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2());
+        Ops.rmsnormForward(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2());
+        if (w.gateUp() != null) { // gate, up [2×T×hidden] by one batched GEMM over W{gate,up} [2×hidden×dim]
             LinearPass.forwardStacked(s, a.h2(), w.gateUp(), a.gateUp(), new LoraPair[] {
                     lora.pair(layer, LoraTarget.GATE), lora.pair(layer, LoraTarget.UP)}, scale, mode,
                     new Tensor[] {a.u(LoraTarget.GATE), a.u(LoraTarget.UP)}, new Tensor[] {a.gate(), a.up()});
         } else {
-            Ops.rmsnormForward(s, eps, mid, w.ffnNorm(), a.h2(), a.rstd2());
             LinearPass.forward(s, a.h2(), w.wGate(), 0f, lora.pair(layer, LoraTarget.GATE), scale, mode,
                     a.u(LoraTarget.GATE), a.gate());
             LinearPass.forward(s, a.h2(), w.wUp(), 0f, lora.pair(layer, LoraTarget.UP), scale, mode,

@@ -54,45 +54,6 @@ final class LinearPass {
     }
 
     /**
-     * A decode step's normalisation and the projections reading it: h = RMSNorm(x)·normW (rstd [m]) with the LoRA
-     * down projections u = h·Aᵀ of the bound pairs in the same call, ys = h·wsᵀ (one batched GEMM), then their up
-     * projections y += scale·u·Bᵀ in one group call — the values {@link Ops#rmsnormForward} and
-     * {@link #forwardStacked} give, in fewer launches. Pairs whose masks act in the forward take those two calls.
-     * Shapes as in {@link #forwardStacked}; h [m×in].
-     */
-    static void normThenStacked(Stream stream, float eps, Tensor x, Tensor normW, Tensor h, Tensor rstd, Tensor ws,
-                                Tensor ysStack, LoraPair[] pairs, float scale, MaskMode mode, Tensor[] us,
-                                Tensor[] ys) {
-        int bound = 0;
-        boolean forwardMasks = false;
-        for (LoraPair pair : pairs) {
-            if (pair != null) {
-                bound++;
-                forwardMasks |= mode == MaskMode.FORWARD && (pair.maskA() != null || pair.maskB() != null);
-            }
-        }
-        if (forwardMasks) {
-            Ops.rmsnormForward(stream, eps, x, normW, h, rstd);
-            forwardStacked(stream, h, ws, ysStack, pairs, scale, mode, us, ys);
-            return;
-        }
-        Tensor[] a = new Tensor[bound], b = new Tensor[bound], u = new Tensor[bound], y = new Tensor[bound];
-        for (int i = 0, j = 0; i < pairs.length; i++) {
-            if (pairs[i] != null) {
-                a[j] = pairs[i].a();
-                b[j] = pairs[i].b();
-                u[j] = us[i];
-                y[j++] = ys[i];
-            }
-        }
-        Ops.rmsnormLoraDown(stream, eps, x, normW, h, rstd, a, u);
-        Ops.gemm(stream, false, true, 1f, h, ws, 0f, ysStack);
-        if (bound > 0) {
-            Ops.loraUpGroup(stream, scale, u, b, y);
-        }
-    }
-
-    /**
      * dx = dy·W (+ LoRA term) + betaDx·dx; da, db (F32, nullable) the masked LoRA gradients, added on when
      * accumulate; dW (F32 [out×in], nullable) += dyᵀ·x. x [m×in], dy [m×out], u [m×r] from the forward, g [m×r]
      * scratch, dx [m×in] nullable.

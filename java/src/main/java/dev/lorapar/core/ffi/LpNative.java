@@ -223,13 +223,6 @@ public final class LpNative {
     private static final MethodHandle LP_RMSNORM_FORWARD = bind("lp_rmsnorm_forward", status(
             C_POINTER, C_INT32, C_INT64, C_INT64, C_FLOAT,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER));
-    private static final MethodHandle LP_RMSNORM_LORA_DOWN = bind("lp_rmsnorm_lora_down", status(
-            C_POINTER, C_INT32, C_INT64, C_INT64, C_FLOAT,
-            C_POINTER, C_POINTER, C_POINTER, C_POINTER,
-            C_INT64, C_INT64, C_POINTER, C_POINTER));
-    private static final MethodHandle LP_LORA_UP_GROUP = bind("lp_lora_up_group", status(
-            C_POINTER, C_INT32, C_INT64, C_INT64, C_POINTER, C_INT64, C_FLOAT,
-            C_POINTER, C_POINTER, C_POINTER));
     private static final MethodHandle LP_RMSNORM_BACKWARD = bind("lp_rmsnorm_backward", status(
             C_POINTER, C_INT32, C_INT64, C_INT64,
             C_POINTER, C_POINTER, C_POINTER, C_POINTER,
@@ -851,36 +844,6 @@ public final class LpNative {
             throw unexpected(t);
         }
         check("lp_rmsnorm_forward", status);
-    }
-
-    /** {@code lp_rmsnorm_lora_down}: a and u of one length (the group, 0..4). */
-    public static void rmsnormLoraDown(MemorySegment stream, int dtype, long rows, long dim, float eps, MemorySegment x,
-                                       MemorySegment w, MemorySegment y, MemorySegment rstd, long r, MemorySegment[] a,
-                                       MemorySegment[] u) {
-        int status;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment as = a.length == 0 ? MemorySegment.NULL : pointers(arena, a);
-            MemorySegment us = u.length == 0 ? MemorySegment.NULL : pointers(arena, u);
-            status = (int) LP_RMSNORM_LORA_DOWN.invokeExact(stream, dtype, rows, dim, eps, x, w, y, rstd,
-                    (long) a.length, r, as, us);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check("lp_rmsnorm_lora_down", status);
-    }
-
-    /** {@code lp_lora_up_group}: n, b, u, y of one length (the group). */
-    public static void loraUpGroup(MemorySegment stream, int dtype, long m, long[] n, long r, float scale,
-                                   MemorySegment[] b, MemorySegment[] u, MemorySegment[] y) {
-        int status;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment nArray = arena.allocateFrom(ValueLayout.JAVA_LONG, n);
-            status = (int) LP_LORA_UP_GROUP.invokeExact(stream, dtype, (long) n.length, m, nArray, r, scale,
-                    pointers(arena, b), pointers(arena, u), pointers(arena, y));
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-        check("lp_lora_up_group", status);
     }
 
     /** {@code lp_rmsnorm_backward}; null dx / dw become C NULL. */
