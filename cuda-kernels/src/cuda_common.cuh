@@ -132,12 +132,10 @@ static __device__ __forceinline__ void lp_pdl_wait() {
 template <class... Params, class... Args>
 static inline cudaError_t lp_launch_pdl(lp_stream stream, void (*kernel)(Params...), dim3 grid, dim3 block,
                                         size_t smem, Args... args) {
-    cudaLaunchAttribute attribute;
-    memset(&attribute, 0, sizeof attribute);
+    cudaLaunchAttribute attribute = {};
     attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attribute.val.programmaticStreamSerializationAllowed = 1;
-    cudaLaunchConfig_t config;
-    memset(&config, 0, sizeof config);
+    cudaLaunchConfig_t config = {};
     config.gridDim = grid;
     config.blockDim = block;
     config.dynamicSmemBytes = smem;
